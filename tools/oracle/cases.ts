@@ -402,7 +402,11 @@ function famAlu(rng: Rng): CaseSpec[] {
               c.set(a, value(rng, s));
               line = `${op} ${a.name}, strict ${sizeKw(s)} ${imm(value(rng, is), is)}`;
             }
-            bag.add(c.finish(`${op} ${form}${s}`, [line]));
+            const formName: Record<string, string> = {
+              rr: `r${s},r${s}`, rm: `r${s},m${s}`, mr: `m${s},r${s}`, ri8: `r${s},imm8`, ri: `r${s},imm`,
+              mi: `m${s},imm`, mi8: `m${s},imm8`, acc: `acc${s},imm`,
+            };
+            bag.add(c.finish(`${op} ${formName[form]}`, [line]));
           }
         }
       }
