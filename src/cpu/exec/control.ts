@@ -1,0 +1,236 @@
+import type { Cpu } from '../cpu.js';
+import { OpKind, type Instr } from '../decode/instr.js';
+import { condition, getFlags, getZF, IF, TF, AC, RF, NT, VM, IOPL, LazyOp, OF } from './flags.js';
+import { I_CPL, I_LAZY_OP, I_MODE, I_RFLAGS, I_RIP, I_SEG_SEL, I_HALTED } from '../state/cpu-state.js';
+import { DecodeMode } from '../decode/decoder.js';
+import { loadCodeSegment } from './segment.js';
+
+/** Branch target = RIP (already the next instruction) + displacement, at the operand size. */
+function relativeTarget(cpu: Cpu, ins: Instr): void {
+  const s = cpu.s;
+  const size = ins.opSize;
+  const lo = s[I_RIP]!, rel = ins.immLo;
+  if (size === 8) {
+    const sum = (lo >>> 0) + rel;
+    const hi = (s[I_RIP + 1]! + Math.floor(sum / 4294967296)) | 0;
+    cpu.setIp(sum | 0, hi, 8);
+  } else {
+    cpu.setIp((lo + rel) | 0, 0, size);
+  }
+}
+
+export function jcc(cpu: Cpu, ins: Instr): void {
+  if (condition(cpu.s, ins.row!.opcode & 0xf)) relativeTarget(cpu, ins);
+}
+
+export function jmp(cpu: Cpu, ins: Instr): void {
+  relativeTarget(cpu, ins);
+}
+
+export function call(cpu: Cpu, ins: Instr): void {
+  const s = cpu.s;
+  cpu.push(ins.opSize, s[I_RIP]!, s[I_RIP + 1]!);
+  relativeTarget(cpu, ins);
+}
+
+export function jmp_indirect(cpu: Cpu, ins: Instr): void {
+  const size = ins.opSize;
+  const lo = cpu.readSource(ins, ins.kind0, ins.reg0, size);
+  cpu.setIp(lo, size === 8 ? cpu.hi : 0, size);
+}
+
+export function call_indirect(cpu: Cpu, ins: Instr): void {
+  const s = cpu.s;
+  const size = ins.opSize;
+  const lo = cpu.readSource(ins, ins.kind0, ins.reg0, size);
+  const hi = size === 8 ? cpu.hi : 0;
+  // Check the target before pushing, so a #GP leaves the stack untouched.
+  const retLo = s[I_RIP]!, retHi = s[I_RIP + 1]!;
+  cpu.setIp(lo, hi, size);
+  const newLo = s[I_RIP]!, newHi = s[I_RIP + 1]!;
+  s[I_RIP] = retLo; s[I_RIP + 1] = retHi;
+  cpu.push(size, retLo, retHi);
+  s[I_RIP] = newLo; s[I_RIP + 1] = newHi;
+}
+
+/** RET / RET imm16. */
+export function ret(cpu: Cpu, ins: Instr): void {
+  const size = ins.opSize;
+  const lo = cpu.pop(size), hi = size === 8 ? cpu.hi : 0;
+  try {
+    cpu.setIp(lo, hi, size);
+  } catch (e) {
+    cpu.adjustSp(-size);
+    throw e;
+  }
+  if (ins.kind0 === OpKind.Imm) cpu.adjustSp(ins.immLo & 0xffff);
+}
+
+/** Count register for LOOP/JCXZ: CX, ECX or RCX by address size. Returns true if it is zero after the update. */
+function decrementCount(cpu: Cpu, ins: Instr): boolean {
+  const g = cpu.g32;
+  if (ins.addrSize === 2) {
+    const v = (cpu.g16[4]! - 1) & 0xffff;
+    cpu.g16[4] = v;
+    return v === 0;
+  }
+  if (ins.addrSize === 4) {
+    const v = (g[2]! - 1) | 0;
+    g[2] = v;
+    if (cpu.s[I_MODE] === DecodeMode.Long64) g[3] = 0;
+    return v === 0;
+  }
+  const lo = g[2]!;
+  const nlo = (lo - 1) | 0;
+  g[2] = nlo;
+  if (lo === 0) g[3] = (g[3]! - 1) | 0;
+  return nlo === 0 && g[3] === 0;
+}
+
+function countIsZero(cpu: Cpu, ins: Instr): boolean {
+  const g = cpu.g32;
+  if (ins.addrSize === 2) return cpu.g16[4] === 0;
+  if (ins.addrSize === 4) return g[2] === 0;
+  return g[2] === 0 && g[3] === 0;
+}
+
+export function loop(cpu: Cpu, ins: Instr): void {
+  if (!decrementCount(cpu, ins)) relativeTarget(cpu, ins);
+}
+
+export function loope(cpu: Cpu, ins: Instr): void {
+  if (!decrementCount(cpu, ins) && getZF(cpu.s)) relativeTarget(cpu, ins);
+}
+
+export function loopne(cpu: Cpu, ins: Instr): void {
+  if (!decrementCount(cpu, ins) && !getZF(cpu.s)) relativeTarget(cpu, ins);
+}
+
+export function jcxz(cpu: Cpu, ins: Instr): void {
+  if (countIsZero(cpu, ins)) relativeTarget(cpu, ins);
+}
+
+/** Far JMP/CALL to selector:offset (real mode, or a same-privilege code segment). */
+function farTransfer(cpu: Cpu, ins: Instr, selector: number, offset: number, isCall: boolean): void {
+  const s = cpu.s;
+  const size = ins.opSize;
+  const oldCs = s[I_SEG_SEL + 1]!, retLo = s[I_RIP]!;
+  if (isCall) {
+    // Both pushes must fit before anything changes.
+    cpu.stackLinear(-2 * size, 2 * size);
+  }
+  loadCodeSegment(cpu, selector, false);
+  if (isCall) {
+    cpu.push(size, oldCs, 0);
+    cpu.push(size, retLo, 0);
+  }
+  cpu.setIp(offset, 0, size === 8 ? 4 : size);
+  cpu.blockBreak = true;
+}
+
+export function jmpf(cpu: Cpu, ins: Instr): void {
+  farTransfer(cpu, ins, ins.imm2, ins.immLo, false);
+}
+
+export function callf(cpu: Cpu, ins: Instr): void {
+  farTransfer(cpu, ins, ins.imm2, ins.immLo, true);
+}
+
+/** Read an m16:16 / m16:32 / m16:64 far pointer operand. */
+function readFarPointer(cpu: Cpu, ins: Instr): { offset: number; selector: number } {
+  const size = ins.opSize;
+  const linear = cpu.linear(ins, size + 2);
+  const offset = size === 2 ? cpu.read16(linear) : cpu.read32(linear);
+  const selector = cpu.read16(cpu.wrapLinear(linear + size));
+  return { offset, selector };
+}
+
+export function jmpf_indirect(cpu: Cpu, ins: Instr): void {
+  const p = readFarPointer(cpu, ins);
+  farTransfer(cpu, ins, p.selector, p.offset, false);
+}
+
+export function callf_indirect(cpu: Cpu, ins: Instr): void {
+  const p = readFarPointer(cpu, ins);
+  farTransfer(cpu, ins, p.selector, p.offset, true);
+}
+
+/** RETF / RETF imm16 to the same privilege level (returns to an outer level: system layer). */
+export function retf(cpu: Cpu, ins: Instr): void {
+  const size = ins.opSize;
+  const ipLinear = cpu.stackLinear(0, 2 * size);
+  const offset = size === 2 ? cpu.read16(ipLinear) : cpu.read32(ipLinear);
+  const selector = cpu.read16(cpu.wrapLinear(ipLinear + size));
+  loadCodeSegment(cpu, selector, true);
+  cpu.adjustSp(2 * size);
+  cpu.setIp(offset, 0, size === 8 ? 4 : size);
+  if (ins.kind0 === OpKind.Imm) cpu.adjustSp(ins.immLo & 0xffff);
+  cpu.blockBreak = true;
+}
+
+/** INT n: in virtual-8086 mode with IOPL < 3 it is a #GP(0) (SDM Vol. 3, 20.3.3). */
+export function int(cpu: Cpu, ins: Instr): void {
+  const s = cpu.s;
+  if (s[I_MODE] === DecodeMode.V86 && ((getFlags(s) & IOPL) >> 12) < 3) cpu.raise(13, 0);
+  cpu.softwareInterrupt(ins.immLo & 0xff);
+}
+
+export function int3(cpu: Cpu): void {
+  cpu.softwareInterrupt(3);
+}
+
+export function int1(cpu: Cpu): void {
+  cpu.softwareInterrupt(1);
+}
+
+export function into(cpu: Cpu): void {
+  if ((getFlags(cpu.s) & OF) !== 0) cpu.softwareInterrupt(4);
+}
+
+/** IRET in real mode (SDM Vol. 2, IRET "REAL-ADDRESS-MODE"); protected forms: system layer. */
+export function iret(cpu: Cpu, ins: Instr): void {
+  const s = cpu.s;
+  const size = ins.opSize;
+  if (s[I_MODE] !== DecodeMode.Real) {
+    cpu.iretProtected(ins);
+    return;
+  }
+  const linear = cpu.stackLinear(0, 3 * size);
+  const ip = size === 2 ? cpu.read16(linear) : cpu.read32(linear);
+  const cs = cpu.read16(cpu.wrapLinear(linear + size));
+  const flags = size === 2 ? cpu.read16(cpu.wrapLinear(linear + 2 * size)) : cpu.read32(cpu.wrapLinear(linear + 2 * size));
+  if (size === 4 && (ip >>> 0) > 0xffff) cpu.raise(13, 0);
+  cpu.adjustSp(3 * size);
+  loadCodeSegment(cpu, cs, false);
+  cpu.setIp(ip, 0, size);
+  const keep = size === 2 ? ~0xffff : VM | 0x1a0000; // IRETD keeps VM, VIP, VIF (SDM IRET real mode)
+  s[I_RFLAGS] = ((getFlags(s) & keep) | (flags & ~keep) | 2) & ~0x8028;
+  s[I_LAZY_OP] = LazyOp.None;
+  cpu.blockBreak = true;
+}
+
+/** HLT: stop until an interrupt (the run loop sleeps). */
+export function hlt(cpu: Cpu): void {
+  cpu.s[I_HALTED] = 1;
+  cpu.blockBreak = true;
+}
+
+/** BOUND: #BR if the signed index is outside [lower, upper]. */
+export function bound(cpu: Cpu, ins: Instr): void {
+  const size = ins.opSize;
+  const index = cpu.getReg(ins.reg0, size);
+  const linear = cpu.linear(ins, size * 2);
+  let lower: number, upper: number, value: number;
+  if (size === 2) {
+    lower = (cpu.read16(linear) << 16) >> 16;
+    upper = (cpu.read16(cpu.wrapLinear(linear + 2)) << 16) >> 16;
+    value = (index << 16) >> 16;
+  } else {
+    lower = cpu.read32(linear);
+    upper = cpu.read32(cpu.wrapLinear(linear + 4));
+    value = index | 0;
+  }
+  if (value < lower || value > upper) cpu.raise(5);
+}
+
+void IF; void TF; void AC; void RF; void NT; void I_CPL;
