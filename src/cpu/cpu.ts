@@ -529,7 +529,7 @@ export class Cpu {
       if (ins.index >= 0) ea += g[ins.index * 2]! << ins.scale;
       return ea >>> 0;
     }
-    // 64-bit: sum the halves with carries, then read as a signed 64-bit number (canonical range).
+    // 64-bit: sum the halves with carries into eaLo/eaHi (a double cannot hold 64 bits exactly).
     let lo = ins.disp >>> 0, hi = ins.base < 0 && ins.index < 0 ? ins.dispHi : ins.disp >> 31;
     if (ins.base >= 0) {
       const bLo = ins.base === 16 ? this.s[I_RIP]! : g[ins.base * 2]!;
@@ -547,19 +547,36 @@ export class Cpu {
       hi = (hi + sHi + (sum > 0xffffffff ? 1 : 0)) | 0;
       lo = sum >>> 0;
     }
+    this.eaLo = lo | 0;
+    this.eaHi = hi;
     return hi * 4294967296 + lo;
   }
+
+  /** Halves of the last 64-bit effective address. */
+  eaLo = 0;
+  eaHi = 0;
 
   /** Linear address of the memory operand for an access of `size` bytes. */
   linear(ins: Instr, size: number): number {
     const ea = this.effectiveAddress(ins);
-    if (ins.addrSize === 8) {
-      // The 64-bit sum may exceed 2^63 as an unsigned number; fold it into the signed range first.
-      const signed = ea >= 0x8000000000000000 ? ea - 0x10000000000000000 : ea;
-      if (ins.seg < 4) return this.canonical(signed < 0 ? signed + 0x10000000000000000 : signed, ins.seg);
-      return this.segmentLinear(ins.seg, signed < 0 ? signed + 0x10000000000000000 : signed, size);
-    }
+    if (ins.addrSize === 8) return this.linear64(this.eaLo, this.eaHi, ins.seg);
     return this.segmentLinear(ins.seg, ea, size);
+  }
+
+  /**
+   * 64-bit mode: add the FS/GS base (the other bases are treated as 0) and require a canonical
+   * address, else #GP(0) (#SS(0) for stack references) (SDM Vol. 3, 3.3.7.1 and 5.3.1).
+   */
+  linear64(lo: number, hi: number, seg: number): number {
+    if (seg >= 4) {
+      const s = this.s;
+      const sum = (lo >>> 0) + (s[I_SEG_BASE + 2 * seg]! >>> 0);
+      hi = (hi + s[I_SEG_BASE + 2 * seg + 1]! + (sum > 0xffffffff ? 1 : 0)) | 0;
+      lo = sum | 0;
+    }
+    const top = hi >> 15;
+    if (top !== 0 && top !== -1) this.raise(seg === 2 ? VEC_SS : VEC_GP, 0);
+    return hi * 4294967296 + (lo >>> 0);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -753,8 +770,11 @@ export class Cpu {
   /** Called with a guest fault pending: roll RIP back to the instruction and deliver. */
   private handleFault(): number {
     const s = this.s;
-    s[I_RIP] = this.insRipLo;
-    s[I_RIP + 1] = this.insRipHi;
+    if (!this.faultIsTrap) {
+      s[I_RIP] = this.insRipLo;
+      s[I_RIP + 1] = this.insRipHi;
+    }
+    this.faultIsTrap = false;
     this.blockBreak = false;
     if (this.exitOnException) return ExitReason.Exception;
     return this.deliverSafely(this.faultVector, this.faultErrorCode, false, false);
@@ -792,9 +812,17 @@ export class Cpu {
 
   /** Software interrupts (INT n, INT3, INTO) are delivered from handlers with RIP after the instruction. */
   softwareInterrupt(vector: number): void {
+    if (this.exitOnException) {
+      // Report it like a trap: RIP already points after the instruction.
+      this.faultIsTrap = true;
+      this.raise(vector);
+    }
     this.deliver(vector, -1, true, false);
     this.blockBreak = true;
   }
+
+  /** Set when the pending event is a trap (RIP stays after the instruction). */
+  faultIsTrap = false;
 
   /**
    * Deliver an interrupt or exception. Real mode uses the interrupt vector table (SDM Vol. 3,

@@ -1,6 +1,7 @@
 import { PhysicalMemory } from '../mem/physical-memory.js';
 import { PortBus } from '../bus/port-bus.js';
 import { CodeCache, Cpu, CPU_BLOCK_BYTES } from '../cpu/cpu.js';
+import { DEFAULT_FEATURES, type CpuFeatures } from '../cpu/cpuid.js';
 
 const WASM_PAGE = 65536;
 
@@ -9,6 +10,8 @@ export interface BareMachineOptions {
   ramSize: number;
   /** Number of vCPUs sharing the memory and code cache. */
   cpus?: number;
+  /** CPU model (CPUID answers and the instruction sets the decoder accepts). */
+  features?: CpuFeatures;
 }
 
 /**
@@ -38,7 +41,7 @@ export class BareMachine {
     this.physical.mapRam('ram', 0, ramSize, stateBytes);
     this.code = new CodeCache(this.physical);
     for (let i = 0; i < cpuCount; i++) {
-      this.cpus.push(new Cpu(this.physical, this.ports, this.code, i * CPU_BLOCK_BYTES, i));
+      this.cpus.push(new Cpu(this.physical, this.ports, this.code, i * CPU_BLOCK_BYTES, i, options.features ?? DEFAULT_FEATURES));
     }
   }
 

@@ -8,6 +8,7 @@ import { enterFlatMode } from '../../src/machine/flat-setup.js';
 import { ExitReason } from '../../src/cpu/cpu.js';
 import { I_RFLAGS, I_RIP } from '../../src/cpu/state/cpu-state.js';
 import { getFlags } from '../../src/cpu/exec/flags.js';
+import { DEFAULT_FEATURES } from '../../src/cpu/cpuid.js';
 
 export interface SnippetInit { mode: 64 | 32; code: Uint8Array; gpr: bigint[]; rflags: bigint; mem: Uint8Array; codeBase: number; dataBase: number }
 export interface SnippetResult { gpr: bigint[]; rflags: bigint; mem: Uint8Array; fault: null | { vector: number; offset: number } }
@@ -19,7 +20,12 @@ let machine: BareMachine | null = null;
 
 export function runSnippet(init: SnippetInit): SnippetResult {
   // One machine for all cases: a fresh one per case would cost more than the case itself.
-  machine ??= new BareMachine({ ramSize: 4 << 20 });
+  // The recording CPU has LZCNT and TZCNT; our default model does not advertise BMI1 (its VEX
+  // instructions are not implemented), so the decoder is told to accept them for this comparison.
+  machine ??= new BareMachine({
+    ramSize: 4 << 20,
+    features: { ...DEFAULT_FEATURES, decoderFeatures: new Set([...DEFAULT_FEATURES.decoderFeatures, 'abm', 'bmi1']) },
+  });
   const cpu = machine.cpu;
   cpu.reset();
   const mem = machine.physical;
@@ -46,7 +52,7 @@ export function runSnippet(init: SnippetInit): SnippetResult {
     const offset = (s[I_RIP]! >>> 0) - init.codeBase;
     const isEnd = cpu.faultVector === 13 && offset === init.code.length;
     // INT3 is a trap: the native harness reports RIP after it.
-    if (!isEnd) fault = { vector: cpu.faultVector, offset: cpu.faultVector === 3 ? offset + 1 : offset };
+    if (!isEnd) fault = { vector: cpu.faultVector, offset };
   } else {
     throw new Error(`snippet did not finish (exit reason ${exit})`);
   }

@@ -49,11 +49,15 @@ function bitOp(cpu: Cpu, ins: Instr, op: BitOp): void {
       bit = offset - byteDelta * 8;
     }
     const ea = cpu.effectiveAddress(ins);
-    let offsetInSeg = ea + byteDelta;
-    if (ins.addrSize === 2) offsetInSeg &= 0xffff;
-    else if (ins.addrSize === 4) offsetInSeg = offsetInSeg >>> 0;
-    else if (offsetInSeg < 0) offsetInSeg += 0x10000000000000000;
-    const linear = cpu.segmentLinear(ins.seg, offsetInSeg, 1);
+    let linear: number;
+    if (ins.addrSize === 8) {
+      const sum = (cpu.eaLo >>> 0) + byteDelta;
+      const carry = Math.floor(sum / 4294967296);
+      linear = cpu.linear64(sum >>> 0, (cpu.eaHi + carry) | 0, ins.seg);
+    } else {
+      const offset = ins.addrSize === 2 ? (ea + byteDelta) & 0xffff : (ea + byteDelta) >>> 0;
+      linear = cpu.segmentLinear(ins.seg, offset, 1);
+    }
     const byte = cpu.read8(linear);
     const mask = 1 << bit;
     cf = (byte & mask) !== 0 ? 1 : 0;
@@ -128,7 +132,8 @@ function countZeros(cpu: Cpu, ins: Instr, leading: boolean): void {
   const count = index < 0 ? bits : leading ? bits - 1 - index : index;
   cpu.setReg(ins.reg0, size, count, 0);
   const s = cpu.s;
-  s[I_RFLAGS] = (getFlags(s) & ~(CF | ZF)) | (index < 0 ? CF : 0) | (count === 0 ? ZF : 0);
+  // OF, SF, AF, PF are undefined in the SDM; this CPU clears them.
+  s[I_RFLAGS] = (getFlags(s) & ~(CF | OF | SF | ZF | AF | PF)) | (index < 0 ? CF : 0) | (count === 0 ? ZF : 0);
 }
 
 export const lzcnt = (cpu: Cpu, ins: Instr): void => countZeros(cpu, ins, true);

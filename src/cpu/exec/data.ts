@@ -28,9 +28,8 @@ export function movsx(cpu: Cpu, ins: Instr): void {
 /** LEA: the effective address, truncated to the operand size (SDM Vol. 2, LEA, Table 3-54). */
 export function lea(cpu: Cpu, ins: Instr): void {
   const ea = cpu.effectiveAddress(ins);
-  const lo = ea % 4294967296;
-  const hi = Math.floor(ea / 4294967296);
-  cpu.setReg(ins.reg0, ins.size0, truncate(lo, ins.size0), hi | 0);
+  if (ins.addrSize === 8) cpu.setReg(ins.reg0, ins.size0, truncate(cpu.eaLo, ins.size0), cpu.eaHi);
+  else cpu.setReg(ins.reg0, ins.size0, truncate(ea, ins.size0), 0);
 }
 
 /** XCHG (LOCK is implicit with memory; the interpreter executes it atomically anyway). */
@@ -74,8 +73,9 @@ export function cmpxchg(cpu: Cpu, ins: Instr): void {
     const src = cpu.getReg(ins.reg1, size), srcHi = cpu.hi;
     cpu.writeDest(ins, src, srcHi);
   } else {
-    cpu.writeDest(ins, d, dHi);
-    // A 32-bit accumulator write zero-extends RAX even on mismatch only; on a match RAX is untouched.
+    // On a mismatch a memory destination is written back with its own value (the locked cycle
+    // always writes); a register destination is left alone, upper half included (measured).
+    if (ins.kind0 !== 1 /* Reg */) cpu.writeDest(ins, d, dHi);
     cpu.setReg(0, size, d, dHi);
   }
   if (size === 8) {

@@ -106,33 +106,38 @@ export function popf(cpu: Cpu, ins: Instr): void {
   s[I_LAZY_OP] = LazyOp.None;
 }
 
-/** ENTER imm16, imm8 (SDM Vol. 2, ENTER): nesting level is taken modulo 32. */
+/**
+ * ENTER imm16, imm8 (SDM Vol. 2, ENTER): push rBP, copy (level - 1) frame pointers from the old
+ * frame (walking a copy of rBP at the stack-address width), push the new frame pointer, set rBP,
+ * reserve the frame. The nesting level is taken modulo 32.
+ */
 export function enter(cpu: Cpu, ins: Instr): void {
   const size = ins.opSize;
   const frameSize = ins.immLo & 0xffff;
   const level = ins.imm2 & 0x1f;
-  const stackWidth = cpu.stackAddrSize();
-  const bpIndex = size === 2 ? 5 * 4 : 5 * 2;
-  const bp = cpu.getReg(bpIndex, size), bpHi = cpu.hi;
-  cpu.push(size, bp, bpHi);
-  const frameLo = cpu.getReg(stackWidth === 2 ? 16 : 8, stackWidth === 8 ? 8 : stackWidth), frameHi = cpu.hi;
+  const width = cpu.stackAddrSize();
+  const bpOp = cpu.getReg(size === 2 ? 5 * 4 : 5 * 2, size), bpOpHi = cpu.hi;
+  let cursor = cpu.getReg(width === 2 ? 5 * 4 : 5 * 2, width), cursorHi = width === 8 ? cpu.hi : 0;
+  cpu.push(size, bpOp, bpOpHi);
+  const frameLo = cpu.getReg(width === 2 ? 16 : 8, width), frameHi = width === 8 ? cpu.hi : 0;
   if (level > 0) {
-    // Copy the enclosing frame pointers from the old frame, then push the new frame pointer.
-    let cursor = bp, cursorHi = bpHi;
     for (let i = 1; i < level; i++) {
-      if (stackWidth === 8) {
+      let linear: number;
+      if (width === 8) {
         const sum = (cursor >>> 0) - size;
         cursorHi = (cursorHi + (sum < 0 ? -1 : 0)) | 0;
         cursor = sum | 0;
-      } else cursor = stackWidth === 4 ? (cursor - size) | 0 : (cursor - size) & 0xffff;
-      const offset = stackWidth === 8 ? cursorHi * 4294967296 + (cursor >>> 0) : stackWidth === 4 ? cursor >>> 0 : cursor & 0xffff;
-      const linear = stackWidth === 8 ? cpu.canonical(offset, 2) : cpu.segmentLinear(2, offset, size);
+        linear = cpu.linear64(cursor, cursorHi, 2);
+      } else {
+        cursor = width === 4 ? (cursor - size) | 0 : (cursor - size) & 0xffff;
+        linear = cpu.segmentLinear(2, width === 4 ? cursor >>> 0 : cursor, size);
+      }
       const value = cpu.readMem(linear, size);
       cpu.push(size, value, cpu.hi);
     }
     cpu.push(size, frameLo, frameHi);
   }
-  cpu.setReg(bpIndex, size, size === 2 ? frameLo & 0xffff : frameLo, frameHi);
+  cpu.setReg(size === 2 ? 5 * 4 : 5 * 2, size, size === 2 ? frameLo & 0xffff : frameLo, frameHi);
   if (frameSize !== 0) {
     cpu.stackLinear(-frameSize, 1);
     cpu.adjustSp(-frameSize);

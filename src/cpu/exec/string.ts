@@ -51,11 +51,22 @@ function step(cpu: Cpu, size: number): number {
 }
 
 /** Run `body` once, or under REP while rCX != 0, restarting after a batch. */
-function repeat(cpu: Cpu, ins: Instr, conditional: boolean, body: (cpu: Cpu, ins: Instr) => void): void {
+const USES_SI = 1, USES_DI = 2;
+
+function repeat(cpu: Cpu, ins: Instr, conditional: boolean, body: (cpu: Cpu, ins: Instr) => void, uses: number): void {
   const addrSize = ins.addrSize;
   if ((ins.prefixes & (PFX_REP | PFX_REPNE)) === 0) {
     body(cpu, ins);
     return;
+  }
+  if (addrSize === 4 && cpu.s[I_MODE] === DecodeMode.Long64) {
+    // With a 32-bit address size in 64-bit mode the CPU writes ECX (and, for the unconditional
+    // forms, ESI/EDI) even when the count is already 0, which clears bits 63:32 (measured on this
+    // CPU, tests/fixtures/oracle/string.json). With a non-zero count the loop writes them anyway.
+    const g = cpu.g32;
+    g[RCX * 2 + 1] = 0;
+    if (!conditional && (uses & USES_SI) !== 0) g[RSI * 2 + 1] = 0;
+    if (!conditional && (uses & USES_DI) !== 0) g[RDI * 2 + 1] = 0;
   }
   const wantZero = (ins.prefixes & PFX_REP) !== 0;
   for (let i = 0; i < REP_BATCH; i++) {
@@ -84,7 +95,7 @@ function movsOnce(cpu: Cpu, ins: Instr): void {
 }
 
 export function movs(cpu: Cpu, ins: Instr): void {
-  repeat(cpu, ins, false, movsOnce);
+  repeat(cpu, ins, false, movsOnce, USES_SI | USES_DI);
 }
 
 function stosOnce(cpu: Cpu, ins: Instr): void {
@@ -96,7 +107,7 @@ function stosOnce(cpu: Cpu, ins: Instr): void {
 }
 
 export function stos(cpu: Cpu, ins: Instr): void {
-  repeat(cpu, ins, false, stosOnce);
+  repeat(cpu, ins, false, stosOnce, USES_DI);
 }
 
 function lodsOnce(cpu: Cpu, ins: Instr): void {
@@ -108,7 +119,7 @@ function lodsOnce(cpu: Cpu, ins: Instr): void {
 }
 
 export function lods(cpu: Cpu, ins: Instr): void {
-  repeat(cpu, ins, false, lodsOnce);
+  repeat(cpu, ins, false, lodsOnce, USES_SI);
 }
 
 function compare(cpu: Cpu, size: number, a: number, aHi: number, b: number, bHi: number): void {
@@ -134,7 +145,7 @@ function cmpsOnce(cpu: Cpu, ins: Instr): void {
 }
 
 export function cmps(cpu: Cpu, ins: Instr): void {
-  repeat(cpu, ins, true, cmpsOnce);
+  repeat(cpu, ins, true, cmpsOnce, USES_SI | USES_DI);
 }
 
 /** SCAS: compares the accumulator - [ES:rDI]. */
@@ -148,7 +159,7 @@ function scasOnce(cpu: Cpu, ins: Instr): void {
 }
 
 export function scas(cpu: Cpu, ins: Instr): void {
-  repeat(cpu, ins, true, scasOnce);
+  repeat(cpu, ins, true, scasOnce, USES_DI);
 }
 
 /** INS: port DX → ES:rDI (the destination is always ES:rDI, with or without REP). */
@@ -164,7 +175,7 @@ function insOnce(cpu: Cpu, ins: Instr): void {
 
 export function ins(cpu: Cpu, ins: Instr): void {
   cpu.checkIoPermission(cpu.g16[2 * 4]!, ins.size0);
-  repeat(cpu, ins, false, insOnce);
+  repeat(cpu, ins, false, insOnce, USES_DI);
 }
 
 /** OUTS: [seg:rSI] → port DX (the segment override applies to the source). */
@@ -179,6 +190,6 @@ function outsOnce(cpu: Cpu, ins: Instr): void {
 
 export function outs(cpu: Cpu, ins: Instr): void {
   cpu.checkIoPermission(cpu.g16[2 * 4]!, ins.size1);
-  repeat(cpu, ins, false, outsOnce);
+  repeat(cpu, ins, false, outsOnce, USES_SI);
 }
 
