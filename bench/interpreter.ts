@@ -1,0 +1,37 @@
+/**
+ * Interpreter micro-benchmarks: guest MIPS on fixed workloads (bench/workloads/*.asm), each run in
+ * flat 32-bit protected mode and in 64-bit mode at CPL 0 until its final HLT.
+ */
+import { BareMachine } from '../src/machine/bare-machine.js';
+import { enterFlatMode } from '../src/machine/flat-setup.js';
+import { ExitReason } from '../src/cpu/cpu.js';
+import { I_RIP } from '../src/cpu/state/cpu-state.js';
+import { WORKLOAD_CODE } from './workloads/generated.js';
+
+export interface MicroResult {
+  workload: string;
+  mode: 32 | 64;
+  instructions: number;
+  seconds: number;
+  mips: number;
+}
+
+const CODE_AT = 0x10000;
+
+export function runMicro(workload: string, mode: 32 | 64): MicroResult {
+  const entry = WORKLOAD_CODE[workload];
+  if (!entry) throw new Error(`unknown workload ${workload}`);
+  const machine = new BareMachine({ ramSize: 8 << 20 });
+  const cpu = machine.cpu;
+  machine.physical.load(CODE_AT, Buffer.from(mode === 32 ? entry.code32 : entry.code64, 'hex'));
+  enterFlatMode(cpu, { mode, cpl: 0, identityMap: [[0, 0x400000]], pageTablesAt: 0x600000 });
+  cpu.s[I_RIP] = CODE_AT;
+  const start = process.hrtime.bigint();
+  let exit: ExitReason;
+  do exit = cpu.run(10_000_000); while (exit === ExitReason.Budget);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (exit !== ExitReason.Halted) throw new Error(`${workload}/${mode}: stopped with exit reason ${exit} (vector ${cpu.faultVector})`);
+  return { workload, mode, instructions: cpu.instructionCount, seconds, mips: cpu.instructionCount / seconds / 1e6 };
+}
+
+export const MICRO_WORKLOADS = Object.keys(WORKLOAD_CODE);
