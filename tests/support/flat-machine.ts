@@ -19,7 +19,7 @@ export function flatMachine(source: string, bits: 32 | 64, options: { cpus?: num
   const code = assemble(source, bits, CODE_BASE);
   machine.physical.load(CODE_BASE, code);
   for (const cpu of machine.cpus) {
-    enterFlatMode(cpu, { mode: bits, cpl: 0, identityMap: [[0, 0x200000], [0xfee00000, 0x1000], [0xd0000000, 0x2000]], pageTablesAt: 0x300000 });
+    enterFlatMode(cpu, { mode: bits, cpl: 0, identityMap: [[0, 0x200000], [0xfee00000, 0x1000], [0xcffff000, 0x3000]], pageTablesAt: 0x300000 });
     cpu.s[I_RIP] = CODE_BASE;
   }
   return {
