@@ -10,6 +10,9 @@ import { HANDLER_TABLE, executeFault } from './exec/handlers.js';
 import { getFlags, IF, TF, AC, RF } from './exec/flags.js';
 import { CpuFeatures, DEFAULT_FEATURES } from './cpuid.js';
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, PageWalker, type PagingConfig } from './mmu/page-walker.js';
+import { deliverProtected } from './system/delivery.js';
+import { iretProtected } from './system/iret.js';
+import type { Descriptor } from './exec/segment.js';
 
 /** Why `Cpu.run` returned. */
 export const enum ExitReason {
@@ -530,7 +533,7 @@ export class Cpu {
       return ea >>> 0;
     }
     // 64-bit: sum the halves with carries into eaLo/eaHi (a double cannot hold 64 bits exactly).
-    let lo = ins.disp >>> 0, hi = ins.base < 0 && ins.index < 0 ? ins.dispHi : ins.disp >> 31;
+    let lo = ins.disp >>> 0, hi = ins.dispHi;
     if (ins.base >= 0) {
       const bLo = ins.base === 16 ? this.s[I_RIP]! : g[ins.base * 2]!;
       const bHi = ins.base === 16 ? this.s[I_RIP + 1]! : g[ins.base * 2 + 1]!;
@@ -851,18 +854,76 @@ export class Cpu {
     this.deliverProtected(vector, errorCode, software, external);
   }
 
-  /**
-   * Protected-mode and long-mode delivery through the IDT. Installed by the system-architecture
-   * layer (`system/delivery.ts`); until then an event outside real mode cannot be delivered and
-   * escalates like an unusable IDT does: #DF, then a triple fault.
-   */
-  deliverProtected(_vector: number, _errorCode: number, _software: boolean, _external: boolean): void {
-    this.raise(VEC_DF, 0);
+  /** Protected-mode, virtual-8086 and IA-32e delivery through the IDT (system/delivery.ts). */
+  deliverProtected(vector: number, errorCode: number, software: boolean, external: boolean): void {
+    deliverProtected(this, vector, errorCode, software, external);
   }
 
-  /** IRET outside real mode: provided by the system-architecture layer (`system/iret.ts`). */
-  iretProtected(_ins: Instr): void {
-    this.raise(VEC_GP, 0);
+  /** IRET outside real mode (system/iret.ts). */
+  iretProtected(ins: Instr): void {
+    iretProtected(this, ins);
+  }
+
+  /** EFER.LMA: IA-32e mode is active (64-bit or compatibility mode). */
+  longModeActive(): boolean {
+    return (this.s[I_EFER]! & (1 << 10)) !== 0;
+  }
+
+  /**
+   * Run `fn` with memory accesses treated as supervisor accesses: the CPU reading or writing
+   * system structures (GDT, LDT, IDT, TSS) at CPL 3 (SDM Vol. 3, 4.6 "implicit supervisor-mode
+   * accesses"). Such accesses bypass the TLB.
+   */
+  withSupervisor<T>(fn: () => T): T {
+    const saved = this.implicitSupervisor;
+    this.implicitSupervisor = true;
+    try {
+      return fn();
+    } finally {
+      this.implicitSupervisor = saved;
+    }
+  }
+
+  /** Supervisor read of 1, 2 or 4 bytes at a linear address (system structures). */
+  supervisorRead(linear: number, size: number): number {
+    const saved = this.implicitSupervisor;
+    this.implicitSupervisor = true;
+    try {
+      let value = 0;
+      for (let i = 0; i < size; i++) value += this.memory.read(this.translate(this.wrapLinear(linear + i), ACCESS_READ), 1) * 2 ** (8 * i);
+      return size === 4 ? value | 0 : value;
+    } finally {
+      this.implicitSupervisor = saved;
+    }
+  }
+
+  /** Supervisor write (interrupt frames on a new stack, TSS and descriptor updates). */
+  supervisorWrite(linear: number, size: number, value: number): void {
+    const saved = this.implicitSupervisor;
+    this.implicitSupervisor = true;
+    try {
+      const phys: number[] = [];
+      for (let i = 0; i < size; i++) phys.push(this.translate(this.wrapLinear(linear + i), ACCESS_WRITE));
+      for (let i = 0; i < size; i++) this.memory.write(phys[i]!, 1, Math.floor((value >>> 0) / 2 ** (8 * i)) & 0xff);
+    } finally {
+      this.implicitSupervisor = saved;
+    }
+  }
+
+  /** Set the accessed bit of a descriptor in its table. */
+  markAccessedDescriptor(desc: Descriptor): void {
+    if ((desc.hi & 0x100) === 0) {
+      desc.hi |= 0x100;
+      this.supervisorWrite(this.wrapLinear(desc.linear + 4), 4, desc.hi);
+    }
+  }
+
+  segmentBase(seg: number): number {
+    return (this.s[I_SEG_BASE + 2 * seg]! >>> 0) + this.s[I_SEG_BASE + 2 * seg + 1]! * 4294967296;
+  }
+
+  segmentLimit(seg: number): number {
+    return this.s[I_SEG_LIMIT + seg]! >>> 0;
   }
 
   /**

@@ -42,8 +42,9 @@ export function readDescriptor(cpu: Cpu, selector: number): Descriptor {
   }
   if (index + 7 > limit) cpu.raise(VEC_GP, selector & 0xfffc);
   const linear = base + index;
-  const lo = cpu.read32(cpu.wrapLinear(linear));
-  const hi = cpu.read32(cpu.wrapLinear(linear + 4));
+  // Descriptor-table reads are implicit supervisor accesses (SDM Vol. 3, 4.6), whatever the CPL.
+  const lo = cpu.supervisorRead(cpu.wrapLinear(linear), 4);
+  const hi = cpu.supervisorRead(cpu.wrapLinear(linear + 4), 4);
   return { lo, hi, linear };
 }
 
@@ -60,10 +61,7 @@ export function setSegmentCache(cpu: Cpu, seg: number, selector: number, base: n
 
 /** Set the accessed bit of a descriptor in memory (SDM Vol. 3, 3.4.5.1). */
 function markAccessed(cpu: Cpu, desc: Descriptor): void {
-  if ((desc.hi & 0x100) === 0) {
-    desc.hi |= 0x100;
-    cpu.write32(cpu.wrapLinear(desc.linear + 4), desc.hi);
-  }
+  cpu.markAccessedDescriptor(desc);
 }
 
 /**
