@@ -4,6 +4,7 @@ import { condition, getFlags, getZF, IF, TF, AC, RF, NT, VM, IOPL, LazyOp, OF } 
 import { I_CPL, I_LAZY_OP, I_MODE, I_RFLAGS, I_RIP, I_SEG_SEL, I_HALTED } from '../state/cpu-state.js';
 import { DecodeMode } from '../decode/decoder.js';
 import { loadCodeSegment } from './segment.js';
+import { farCall, farJump, farReturn } from '../system/far-transfer.js';
 
 /** Branch target = RIP (already the next instruction) + displacement, at the operand size. */
 function relativeTarget(cpu: Cpu, ins: Instr): void {
@@ -110,62 +111,40 @@ export function jcxz(cpu: Cpu, ins: Instr): void {
   if (countIsZero(cpu, ins)) relativeTarget(cpu, ins);
 }
 
-/** Far JMP/CALL to selector:offset (real mode, or a same-privilege code segment). */
-function farTransfer(cpu: Cpu, ins: Instr, selector: number, offset: number, isCall: boolean): void {
-  const s = cpu.s;
-  const size = ins.opSize;
-  const oldCs = s[I_SEG_SEL + 1]!, retLo = s[I_RIP]!;
-  if (isCall) {
-    // Both pushes must fit before anything changes.
-    cpu.stackLinear(-2 * size, 2 * size);
-  }
-  loadCodeSegment(cpu, selector, false);
-  if (isCall) {
-    cpu.push(size, oldCs, 0);
-    cpu.push(size, retLo, 0);
-  }
-  cpu.setIp(offset, 0, size === 8 ? 4 : size);
-  cpu.blockBreak = true;
-}
-
+/** Far JMP/CALL to selector:offset, direct (Ap) or through an m16:16/32/64 pointer (system/far-transfer.ts). */
 export function jmpf(cpu: Cpu, ins: Instr): void {
-  farTransfer(cpu, ins, ins.imm2, ins.immLo, false);
+  farJump(cpu, ins.imm2, ins.immLo, 0, ins.opSize);
 }
 
 export function callf(cpu: Cpu, ins: Instr): void {
-  farTransfer(cpu, ins, ins.imm2, ins.immLo, true);
+  farCall(cpu, ins.imm2, ins.immLo, 0, ins.opSize);
 }
 
-/** Read an m16:16 / m16:32 / m16:64 far pointer operand. */
-function readFarPointer(cpu: Cpu, ins: Instr): { offset: number; selector: number } {
+/** Read an m16:16 / m16:32 / m16:64 far pointer operand: offset into (lo, hi), selector returned. */
+function readFarPointer(cpu: Cpu, ins: Instr): number {
   const size = ins.opSize;
   const linear = cpu.linear(ins, size + 2);
-  const offset = size === 2 ? cpu.read16(linear) : cpu.read32(linear);
-  const selector = cpu.read16(cpu.wrapLinear(linear + size));
-  return { offset, selector };
+  farOffsetHi = 0;
+  if (size === 8) { farOffsetLo = cpu.read64(linear); farOffsetHi = cpu.hi; }
+  else farOffsetLo = size === 2 ? cpu.read16(linear) : cpu.read32(linear);
+  return cpu.read16(cpu.wrapLinear(linear + size));
 }
 
+let farOffsetLo = 0, farOffsetHi = 0;
+
 export function jmpf_indirect(cpu: Cpu, ins: Instr): void {
-  const p = readFarPointer(cpu, ins);
-  farTransfer(cpu, ins, p.selector, p.offset, false);
+  const selector = readFarPointer(cpu, ins);
+  farJump(cpu, selector, farOffsetLo, farOffsetHi, ins.opSize);
 }
 
 export function callf_indirect(cpu: Cpu, ins: Instr): void {
-  const p = readFarPointer(cpu, ins);
-  farTransfer(cpu, ins, p.selector, p.offset, true);
+  const selector = readFarPointer(cpu, ins);
+  farCall(cpu, selector, farOffsetLo, farOffsetHi, ins.opSize);
 }
 
-/** RETF / RETF imm16 to the same privilege level (returns to an outer level: system layer). */
+/** RETF / RETF imm16. */
 export function retf(cpu: Cpu, ins: Instr): void {
-  const size = ins.opSize;
-  const ipLinear = cpu.stackLinear(0, 2 * size);
-  const offset = size === 2 ? cpu.read16(ipLinear) : cpu.read32(ipLinear);
-  const selector = cpu.read16(cpu.wrapLinear(ipLinear + size));
-  loadCodeSegment(cpu, selector, true);
-  cpu.adjustSp(2 * size);
-  cpu.setIp(offset, 0, size === 8 ? 4 : size);
-  if (ins.kind0 === OpKind.Imm) cpu.adjustSp(ins.immLo & 0xffff);
-  cpu.blockBreak = true;
+  farReturn(cpu, ins.opSize, ins.kind0 === OpKind.Imm ? ins.immLo & 0xffff : 0);
 }
 
 /** INT n: in virtual-8086 mode with IOPL < 3 it is a #GP(0) (SDM Vol. 3, 20.3.3). */
