@@ -5,8 +5,18 @@ import { I_RFLAGS } from '../state/cpu-state.js';
 
 /**
  * Decimal adjust instructions (SDM Vol. 2: DAA, DAS, AAA, AAS, AAM, AAD), outside 64-bit mode.
- * OF, and SF/ZF/PF for AAA/AAS, are undefined in the SDM; the values here follow this machine's
- * CPU (tests/fixtures/oracle/bcd.json).
+ * The SDM leaves OF undefined for all six, SF/ZF/PF for AAA/AAS and CF/AF for AAM/AAD. This
+ * machine's CPU, measured through the native oracle (tests/fixtures/oracle/bcd.json):
+ *
+ *   instruction   OF                 SF ZF PF                  AF          CF
+ *   DAA, DAS      0                  from AL                   (SDM)       (SDM)
+ *   AAA, AAS      0                  from AL (after AND 0Fh),  (SDM)       (SDM)
+ *                                    so SF is always 0
+ *   AAM           0                  from AL                   0           0
+ *   AAD           as the 8-bit ADD AL + AH*imm8 (all six flags)
+ *
+ * AAA/AAS adjust AX as a 16-bit value (AX +/- 106h), which is what the CPU does: a borrow out
+ * of AL in AAS propagates into AH.
  */
 
 function setResult(cpu: Cpu, al: number, cf: number, af: number, of: number): void {
@@ -23,7 +33,7 @@ export function daa(cpu: Cpu): void {
   if ((al & 0xf) > 9 || (flags & AF) !== 0) { al = (al + 6) & 0xff; af = 1; }
   if (oldAl > 0x99 || oldCf !== 0) { al = (al + 0x60) & 0xff; cf = 1; }
   cpu.g8[0] = al;
-  setResult(cpu, al, cf, af, (~oldAl & al & 0x80) !== 0 ? 1 : 0);
+  setResult(cpu, al, cf, af, 0);
 }
 
 export function das(cpu: Cpu): void {
@@ -34,7 +44,7 @@ export function das(cpu: Cpu): void {
   if ((al & 0xf) > 9 || (flags & AF) !== 0) { al = (al - 6) & 0xff; af = 1; cf = oldCf || oldAl < 6 ? 1 : 0; }
   if (oldAl > 0x99 || oldCf !== 0) { al = (al - 0x60) & 0xff; cf = 1; }
   cpu.g8[0] = al;
-  setResult(cpu, al, cf, af, (oldAl & ~al & 0x80) !== 0 ? 1 : 0);
+  setResult(cpu, al, cf, af, 0);
 }
 
 export function aaa(cpu: Cpu): void {

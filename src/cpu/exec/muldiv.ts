@@ -1,22 +1,32 @@
 import type { Cpu } from '../cpu.js';
 import type { Instr } from '../decode/instr.js';
-import { AF, CF, OF, LazyOp, setLazy, setLazy64 } from './flags.js';
-import { I_RFLAGS } from '../state/cpu-state.js';
+import { ARITH_FLAGS, CF, LazyOp, OF, PARITY, SF } from './flags.js';
+import { I_LAZY_OP, I_RFLAGS } from '../state/cpu-state.js';
 import { truncate } from './alu.js';
 
 /**
  * MUL, IMUL (one, two and three operands), DIV, IDIV (SDM Vol. 2). CF = OF = "the upper half is
- * significant"; SF, ZF, PF follow the low half of the result and AF is cleared, which is what this
- * machine's CPU does for the flags the SDM leaves undefined (tests/fixtures/oracle/muldiv.json).
+ * significant". The SDM leaves SF, ZF, AF and PF undefined after MUL/IMUL and all six arithmetic
+ * flags undefined after DIV/IDIV. This machine's CPU, measured through the native oracle
+ * (tests/fixtures/oracle/muldiv.json):
+ *
+ *   instruction   CF, OF             SF, PF                       ZF     AF
+ *   MUL, IMUL     upper half used    from the low half (the       0      0
+ *                                    destination for 2/3 ops)
+ *   DIV, IDIV     unchanged          unchanged                    unchanged
+ *
+ * ZF is cleared even when the low half (or the whole product) is zero, so the flags cannot be
+ * left to LazyOp.Result, which would derive ZF from the result: all six are written to RFLAGS
+ * (overwriting all of them, so stale lazily-evaluated bits need not be materialised first).
  */
 
 const VEC_DE = 0;
 
 function setMulFlags(cpu: Cpu, size: number, lo: number, hi: number, overflow: boolean): void {
   const s = cpu.s;
-  s[I_RFLAGS] = (s[I_RFLAGS]! & ~(CF | OF | AF)) | (overflow ? CF | OF : 0);
-  if (size === 8) setLazy64(s, LazyOp.Result, lo, hi, 0, 0, 0, 0);
-  else setLazy(s, LazyOp.Result, size, lo, 0, 0);
+  const sign = size === 8 ? hi : lo << (32 - size * 8);
+  s[I_RFLAGS] = (s[I_RFLAGS]! & ~ARITH_FLAGS) | (overflow ? CF | OF : 0) | (sign < 0 ? SF : 0) | PARITY[lo & 0xff]!;
+  s[I_LAZY_OP] = LazyOp.None;
 }
 
 const big64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
