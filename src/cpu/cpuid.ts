@@ -1,3 +1,5 @@
+import { FEATURE_NAMES } from './decode/compile.js';
+
 /**
  * The CPU model: which CPUID leaves it reports and which instruction sets the decoder accepts.
  * A feature is advertised only when it is executed (SDM Vol. 2, CPUID; Vol. 3, 2.x).
@@ -59,6 +61,12 @@ export const DEFAULT_FEATURES: CpuFeatures = {
     { leaf: 0x80000004, eax: BRAND[8]!, ebx: BRAND[9]!, ecx: BRAND[10]!, edx: BRAND[11]! },
   ],
 };
+
+/**
+ * Every row feature the opcode maps name: for tools and tests that decode (length, operands,
+ * disassembly) independently of what this CPU model executes. Not a CPU model.
+ */
+export const ALL_DECODER_FEATURES: ReadonlySet<string> = new Set(FEATURE_NAMES);
 
 /**
  * Answer CPUID for (leaf, subleaf). A leaf above the maximum returns the highest basic leaf's data

@@ -16,17 +16,20 @@ export const ATTR_REPCC = 1 << 6;
 export const ATTR_BRANCH = 1 << 7;
 export const ATTR_CPL0 = 1 << 8;
 export const ATTR_PM = 1 << 9;
+/** A 66-prefixed row whose 66 still selects the 16-bit operand size (66 0F 38 F0 MOVBE r16). */
+export const ATTR_OPSIZE = 1 << 10;
 
 const ATTR_BITS: Record<string, number> = {
   lock: ATTR_LOCK, i64: ATTR_I64, o64: ATTR_O64, d64: ATTR_D64, f64: ATTR_F64, rep: ATTR_REP,
-  repcc: ATTR_REPCC, branch: ATTR_BRANCH, cpl0: ATTR_CPL0, pm: ATTR_PM,
+  repcc: ATTR_REPCC, branch: ATTR_BRANCH, cpl0: ATTR_CPL0, pm: ATTR_PM, opsize: ATTR_OPSIZE,
 };
 
 /** CPUID feature names a row may require (anything in attrs that is not a flag above). */
 export const FEATURE_NAMES = new Set([
   'mmx', 'sse', 'sse2', 'sse3', 'ssse3', 'sse41', 'sse42', 'popcnt', 'bmi1', 'abm', 'rdrand', 'rdseed',
   'rdpid', 'rdtscp', 'xsave', 'smap', 'fsgsbase', 'clflush', 'movbe', 'aes', 'pclmul', 'cx16', 'fxsr',
-  'x87', 'cmov', 'monitor',
+  'x87', 'cmov', 'monitor', 'xsaveopt', 'xsavec', 'xsaves', 'clwb', 'clflushopt', 'vmx', 'sha', 'adx',
+  'invpcid', 'rtm', 'wbnoinvd', 'serialize', 'pku', 'smx',
 ]);
 
 export interface CompiledRow {
@@ -45,6 +48,11 @@ export interface CompiledRow {
   readonly exactModrm: number;
   readonly operands: readonly OperandSpec[];
   readonly needsModrm: boolean;
+  /**
+   * ModRM.rm names a register whatever ModRM.mod says (MOV to/from CRn/DRn, SDM Vol. 2 MOV-Control
+   * Registers: "the mod field is ignored"): no SIB or displacement follows.
+   */
+  readonly rmAlwaysRegister: boolean;
   readonly attrs: number;
   readonly feature: string | null;
   readonly execName: string;
@@ -95,9 +103,11 @@ export function compileRow(row: OpcodeRow): CompiledRow {
   const execId = (EXEC_NAMES as readonly string[]).indexOf(row.exec);
   if (execId < 0) throw new Error(`exec '${row.exec}' is not in generated/exec-names.ts: run npm run generate`);
   const needsModrm = slashR || digit >= 0 || modClass !== 0 || exactModrm >= 0 || operands.some((o) => o.usesModrm);
+  const rmAlwaysRegister = modClass === 0 && operands.some((o) => o.method === 'R')
+    && !operands.some((o) => o.method === 'E' || o.method === 'M' || o.method === 'Q' || o.method === 'W');
   return {
     source: row, name: row.name, map, opcode, plusR, prefix, digit, modClass, exactModrm, operands,
-    needsModrm, attrs, feature, execName: row.exec, execId,
+    needsModrm, rmAlwaysRegister, attrs, feature, execName: row.exec, execId,
   };
 }
 
@@ -106,6 +116,11 @@ export class OpcodeIndex {
   readonly slots: (CompiledRow[] | undefined)[] = new Array(4 * 256);
   /** Whether any row of the slot takes a ModRM byte. */
   readonly slotNeedsModrm = new Uint8Array(4 * 256);
+  /**
+   * Immediate bytes an invalid encoding of the slot still consumes: the Ib every row of the slot
+   * has (0F 70-73, 0F C2-C6, all of 0F 3A), so that a #UD's length matches the hardware's.
+   */
+  readonly slotInvalidImm = new Uint8Array(4 * 256);
 
   constructor(rows: readonly OpcodeRow[]) {
     for (const row of rows) {
@@ -126,6 +141,9 @@ export class OpcodeIndex {
       if (modrm.some((m) => m !== modrm[0])) {
         throw new Error(`opcode slot ${slot.toString(16)} mixes rows with and without ModRM`);
       }
+      const ib = (r: CompiledRow) => r.operands.filter((o) => o.immediate).map((o) => o.text).join();
+      if (rows.every((r) => ib(r) === 'Ib')) this.slotInvalidImm[slot] = 1;
     }
+    for (let op = 0; op < 256; op++) this.slotInvalidImm[MAP_0F3A * 256 + op] = 1;
   }
 }

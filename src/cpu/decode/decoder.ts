@@ -1,5 +1,5 @@
 import {
-  ATTR_D64, ATTR_F64, ATTR_I64, ATTR_LOCK, ATTR_O64, ATTR_PM, MAP_0F, MAP_0F38, MAP_0F3A, MAP_ONE_BYTE,
+  ATTR_CPL0, ATTR_D64, ATTR_F64, ATTR_I64, ATTR_LOCK, ATTR_O64, ATTR_OPSIZE, ATTR_PM, MAP_0F, MAP_0F38, MAP_0F3A, MAP_ONE_BYTE,
   OpcodeIndex, type CompiledRow,
 } from './compile.js';
 import { Instr, OpKind, PFX_ADDRSIZE, PFX_LOCK, PFX_OPSIZE, PFX_REP, PFX_REPNE, PFX_REX, PFX_SEG, type Handler } from './instr.js';
@@ -81,10 +81,12 @@ export class Decoder {
         case 0xf0: prefixes |= PFX_LOCK; break;
         case 0xf2: prefixes |= PFX_REPNE; prefixes &= ~PFX_REP; lastRep = 0xf2; break;
         case 0xf3: prefixes |= PFX_REP; prefixes &= ~PFX_REPNE; lastRep = 0xf3; break;
-        case 0x26: seg = 0; break;
-        case 0x2e: seg = 1; break;
-        case 0x36: seg = 2; break;
-        case 0x3e: seg = 3; break;
+        // In 64-bit mode ES/CS/SS/DS overrides are ignored (SDM Vol. 1, 3.3.7.1): they neither
+        // select a segment nor cancel an earlier FS/GS override.
+        case 0x26: if (!long) seg = 0; break;
+        case 0x2e: if (!long) seg = 1; break;
+        case 0x36: if (!long) seg = 2; break;
+        case 0x3e: if (!long) seg = 3; break;
         case 0x64: seg = 4; break;
         case 0x65: seg = 5; break;
         default: isPrefix = false;
@@ -92,8 +94,6 @@ export class Decoder {
       if (!isPrefix) break;
       rex = 0; // a REX followed by a legacy prefix is ignored (SDM Vol. 2, 2.2.1)
     }
-    // In 64-bit mode the ES/CS/SS/DS overrides are ignored (SDM Vol. 1, 3.3.7.1).
-    if (long && seg >= 0 && seg < 4) seg = -1;
     if (seg >= 0) prefixes |= PFX_SEG;
     if (rex) prefixes |= PFX_REX;
     const rexW = (rex & 8) !== 0, rexR = (rex & 4) << 1, rexX = (rex & 2) << 2, rexB = (rex & 1) << 3;
@@ -129,14 +129,14 @@ export class Decoder {
     ins.prefixes = prefixes;
     ins.modrm = modrm;
     if (!row) {
-      if (map === MAP_0F3A && modrm >= 0) next();
       if (modrm >= 0) this.skipModrm(ins, next, modrm, mode, prefixes, rexB, rexX);
+      if (modrm >= 0 && this.index.slotInvalidImm[slot]) next();
       this.invalid(ins);
       return;
     }
     ins.row = row;
     // Operand size: SDM Vol. 1, 3.6 and Vol. 2, 2.2.1.2 (REX.W wins over 66; d64/f64 rows).
-    const mandatory66 = row.prefix === 0x66;
+    const mandatory66 = row.prefix === 0x66 && (row.attrs & ATTR_OPSIZE) === 0;
     let opSize = defaultSize;
     if (opSizePrefix && !mandatory66) opSize = defaultSize === 4 ? 2 : 4;
     if (long) {
@@ -149,7 +149,7 @@ export class Decoder {
     ins.opSize = opSize;
     ins.addrSize = addrSize;
     ins.regField = modrm >= 0 ? ((modrm >> 3) & 7) | rexR : 0;
-    if (modrm >= 0 && (modrm >> 6) !== 3) this.decodeMemory(ins, next, modrm, addrSize, rexB, rexX, long);
+    if (modrm >= 0 && (modrm >> 6) !== 3 && !row.rmAlwaysRegister) this.decodeMemory(ins, next, modrm, addrSize, rexB, rexX, long);
     else ins.seg = SEG_DS;
     if (seg >= 0) ins.seg = seg;
 
@@ -169,12 +169,13 @@ export class Decoder {
       this.invalid(ins);
       return;
     }
-    if (!hasMemory && modrm >= 0 && (modrm >> 6) !== 3) {
+    if (!hasMemory && modrm >= 0 && (modrm >> 6) !== 3 && !row.rmAlwaysRegister) {
       // Rows such as 'LEA Gv,M' have their memory operand named; anything else with a memory ModRM
       // and no memory operand would be a table error.
       if (!specs.some((s) => s.usesModrm)) throw new Error(`row ${row.name} ${row.source.opcode} ignores its ModRM`);
     }
     ins.exec = this.handlers[row.execId]!;
+    ins.privileged = (row.attrs & ATTR_CPL0) !== 0;
   }
 
   private selectRow(rows: readonly CompiledRow[], mode: DecodeMode, modrm: number, mandatory: number,
@@ -249,6 +250,8 @@ export class Decoder {
     if (base === 4 || base === 5) ins.seg = SEG_SS;
     if (mod === 1) ins.disp = (next() << 24) >> 24;
     else if (mod === 2 || base === -1 || base === 16) ins.disp = next() | (next() << 8) | (next() << 16) | (next() << 24);
+    // disp8/disp32 are sign-extended to 64 bits (SDM Vol. 2, 2.2.1.3); only moffs carries a disp64.
+    ins.dispHi = ins.disp >> 31;
   }
 
   private operand(ins: Instr, i: number, spec: OperandSpec, modrm: number, opSize: number, addrSize: number,
@@ -298,6 +301,7 @@ export class Decoder {
         if (mod === 3) { kind = OpKind.Xmm; reg = (modrm & 7) | rexB; } else kind = OpKind.Mem;
         break;
       case 'ST0': kind = OpKind.St; reg = 0; break;
+      case 'XMM0': kind = OpKind.Xmm; reg = 0; break;
       case 'STi': kind = OpKind.St; reg = modrm & 7; break;
       case 'I': {
         kind = OpKind.Imm;
@@ -335,7 +339,7 @@ export class Decoder {
         // moffs: an address-size displacement with no ModRM (SDM Vol. 2, MOV A0-A3).
         kind = OpKind.Mem;
         ins.base = -1; ins.index = -1; ins.scale = 0;
-        ins.seg = SEG_DS;
+        if ((ins.prefixes & PFX_SEG) === 0) ins.seg = SEG_DS; // a segment override applies (MOV A0-A3)
         if (addrSize === 8) { ins.disp = readLe(next, 4) | 0; ins.dispHi = readLe(next, 4) | 0; }
         else ins.disp = readLe(next, addrSize) | 0;
         break;

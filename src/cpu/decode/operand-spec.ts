@@ -30,6 +30,7 @@ export function parseOperand(text: string): OperandSpec {
   const base = { text, fixedReg: -1, fixedKind: OpKind.None, usesModrm: false, immediate: false, signExtendImm: false };
   if (text === '1') return { ...base, method: 'const1', size: 'b' };
   if (text === 'ST0') return { ...base, method: 'ST0', size: '' };
+  if (text === 'XMM0') return { ...base, method: 'XMM0', size: 'x' };
   if (text === 'STi') return { ...base, method: 'STi', size: '', usesModrm: true };
   let reg = GPR8.indexOf(text);
   if (reg >= 0) return { ...base, method: 'fixed', size: 'b', fixedReg: reg, fixedKind: OpKind.Reg };
@@ -72,6 +73,9 @@ export function sizeOf(code: string, opSize: number): number {
     case 'a': return opSize * 2; // BOUND: two signed bounds
     case 's': return 10; // pseudo-descriptor limit + base (6 bytes outside 64-bit mode)
     case 't': return 10;
+    case 'e': return opSize === 2 ? 14 : 28; // FPU environment (SDM Vol. 1, 8.1.10)
+    case 'st': return opSize === 2 ? 94 : 108; // FSAVE image: environment + eight 80-bit registers
+    case 'fx': return 512; // FXSAVE image
     default: return 0;
   }
 }

@@ -7,7 +7,8 @@ import type { OpcodeRow } from '../row.js';
 
 const ALU = ['ADD', 'OR', 'ADC', 'SBB', 'AND', 'SUB', 'XOR', 'CMP'] as const;
 const CC = ['O', 'NO', 'B', 'AE', 'E', 'NE', 'BE', 'A', 'S', 'NS', 'P', 'NP', 'L', 'GE', 'LE', 'G'] as const;
-const SHIFT = ['ROL', 'ROR', 'RCL', 'RCR', 'SHL', 'SHR', 'SAL', 'SAR'] as const;
+// /6 is an undocumented alias of SHL (/4), spelled SHL as binutils does.
+const SHIFT = ['ROL', 'ROR', 'RCL', 'RCR', 'SHL', 'SHR', 'SHL', 'SAR'] as const;
 const hex = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
 
 /** 00-3F: the eight ALU operations, each in six forms (Table A-2 rows 0-3, columns 0-5 and 8-D). */
@@ -50,7 +51,7 @@ function group1Rows(): OpcodeRow[] {
 function group2Rows(): OpcodeRow[] {
   const rows: OpcodeRow[] = [];
   SHIFT.forEach((name, reg) => {
-    const exec = name === 'SAL' ? 'shl' : name.toLowerCase();
+    const exec = name.toLowerCase();
     rows.push(
       { opcode: `C0 /${reg}`, name, operands: 'Eb,Ib', exec },
       { opcode: `C1 /${reg}`, name, operands: 'Ev,Ib', exec },
@@ -89,7 +90,8 @@ export const ONE_BYTE_MAP: readonly OpcodeRow[] = [
   { opcode: '61', name: 'POPA', exec: 'popa', attrs: 'i64' },
   { opcode: '62 mem', name: 'BOUND', operands: 'Gv,Ma', exec: 'bound', attrs: 'i64' },
   { opcode: '63', name: 'ARPL', operands: 'Ew,Gw', exec: 'arpl', attrs: 'i64 pm' },
-  { opcode: '63', name: 'MOVSXD', operands: 'Gv,Ed', exec: 'movsx', attrs: 'o64' },
+  // MOVSXD r16, r/m16 with 66; r32/r64 read 32 bits (SDM Vol. 2, MOVSX/MOVSXD).
+  { opcode: '63', name: 'MOVSXD', operands: 'Gv,Ez', exec: 'movsx', attrs: 'o64' },
   { opcode: '68', name: 'PUSH', operands: 'Iz', exec: 'push', attrs: 'd64' },
   { opcode: '69', name: 'IMUL', operands: 'Gv,Ev,Iz', exec: 'imul3' },
   { opcode: '6A', name: 'PUSH', operands: 'Ibs', exec: 'push', attrs: 'd64' },
@@ -108,9 +110,14 @@ export const ONE_BYTE_MAP: readonly OpcodeRow[] = [
   { opcode: '89', name: 'MOV', operands: 'Ev,Gv', exec: 'mov' },
   { opcode: '8A', name: 'MOV', operands: 'Gb,Eb', exec: 'mov' },
   { opcode: '8B', name: 'MOV', operands: 'Gv,Ev', exec: 'mov' },
-  { opcode: '8C', name: 'MOV', operands: 'Ev,Sw', exec: 'mov_from_sreg' },
+  // MOV Sreg: ModRM.reg 6 and 7 name no segment register, and MOV CS is not allowed: #UD.
+  // To memory the selector is always 16 bits; to a register it is zero-extended (Rv).
+  ...[0, 1, 2, 3, 4, 5].flatMap((d) => [
+    { opcode: `8C /${d} mem`, name: 'MOV', operands: 'Mw,Sw', exec: 'mov_from_sreg' },
+    { opcode: `8C /${d} reg`, name: 'MOV', operands: 'Rv,Sw', exec: 'mov_from_sreg' },
+  ]),
   { opcode: '8D mem', name: 'LEA', operands: 'Gv,M', exec: 'lea' },
-  { opcode: '8E', name: 'MOV', operands: 'Sw,Ew', exec: 'mov_to_sreg' },
+  ...[0, 2, 3, 4, 5].map((d) => ({ opcode: `8E /${d}`, name: 'MOV', operands: 'Sw,Ew', exec: 'mov_to_sreg' })),
   { opcode: '8F /0', name: 'POP', operands: 'Ev', exec: 'pop', attrs: 'd64' },
   { opcode: '90', name: 'NOP', exec: 'nop' },
   { opcode: 'F3 90', name: 'PAUSE', exec: 'pause' },
@@ -148,6 +155,9 @@ export const ONE_BYTE_MAP: readonly OpcodeRow[] = [
   { opcode: 'C5 mem', name: 'LDS', operands: 'Gz,Mp', exec: 'lds', attrs: 'i64' },
   { opcode: 'C6 /0', name: 'MOV', operands: 'Eb,Ib', exec: 'mov' },
   { opcode: 'C7 /0', name: 'MOV', operands: 'Ev,Iz', exec: 'mov' },
+  // RTM (SDM Vol. 2, XBEGIN/XABORT): exact ModRM F8 in group 11.
+  { opcode: 'C6 F8', name: 'XABORT', operands: 'Ib', exec: 'xabort', attrs: 'rtm' },
+  { opcode: 'C7 F8', name: 'XBEGIN', operands: 'Jz', exec: 'xbegin', attrs: 'rtm branch' },
   { opcode: 'C8', name: 'ENTER', operands: 'Iw,Ib', exec: 'enter', attrs: 'd64' },
   { opcode: 'C9', name: 'LEAVE', exec: 'leave', attrs: 'd64' },
   { opcode: 'CA', name: 'RETF', operands: 'Iw', exec: 'retf', attrs: 'branch' },
