@@ -754,6 +754,8 @@ export class Cpu {
         else this.runBlock();
       } catch (e) {
         if (e !== FAULT_SIGNAL) throw e;
+        // The faulting instruction uses budget too: a handler that faults again must not hang run().
+        this.instructionCount++;
         const exit = this.handleFault();
         if (exit >= 0) return exit;
       }

@@ -174,10 +174,11 @@ export function iret(cpu: Cpu, ins: Instr): void {
     cpu.iretProtected(ins);
     return;
   }
-  const linear = cpu.stackLinear(0, 3 * size);
-  const ip = size === 2 ? cpu.read16(linear) : cpu.read32(linear);
-  const cs = cpu.read16(cpu.wrapLinear(linear + size));
-  const flags = size === 2 ? cpu.read16(cpu.wrapLinear(linear + 2 * size)) : cpu.read32(cpu.wrapLinear(linear + 2 * size));
+  // Each slot is addressed on its own: with SP = FFFC a 16-bit stack wraps between CS and FLAGS.
+  const ipAt = cpu.stackLinear(0, size), csAt = cpu.stackLinear(size, 2), flagsAt = cpu.stackLinear(2 * size, size);
+  const ip = size === 2 ? cpu.read16(ipAt) : cpu.read32(ipAt);
+  const cs = cpu.read16(csAt);
+  const flags = size === 2 ? cpu.read16(flagsAt) : cpu.read32(flagsAt);
   if (size === 4 && (ip >>> 0) > 0xffff) cpu.raise(13, 0);
   cpu.adjustSp(3 * size);
   loadCodeSegment(cpu, cs, false);

@@ -59,7 +59,9 @@ export function pop_sreg(cpu: Cpu, ins: Instr): void {
 export function pusha(cpu: Cpu, ins: Instr): void {
   const size = ins.opSize;
   const sp = cpu.getReg(size === 2 ? 16 : 8, size);
-  cpu.stackLinear(-8 * size, 8 * size);
+  // Check every slot before writing anything; each one wraps at the stack-address width on its
+  // own (SP = 8 with a 16-bit stack pushes at 6..0 then FFFE..FFF8: SDM Vol. 2, PUSHA, real mode).
+  for (let r = 1; r <= 8; r++) cpu.probeWrite(cpu.stackLinear(-r * size, size), size);
   for (let r = 0; r < 8; r++) {
     const value = r === 4 ? sp : cpu.getReg(size === 2 ? r * 4 : r * 2, size);
     cpu.push(size, value, 0);
@@ -69,7 +71,7 @@ export function pusha(cpu: Cpu, ins: Instr): void {
 /** POPA/POPAD: the saved SP is discarded. */
 export function popa(cpu: Cpu, ins: Instr): void {
   const size = ins.opSize;
-  cpu.stackLinear(0, 8 * size);
+  for (let r = 0; r < 8; r++) cpu.stackLinear(r * size, size); // each slot wraps on its own
   for (let r = 7; r >= 0; r--) {
     const value = cpu.pop(size);
     if (r !== 4) cpu.setReg(size === 2 ? r * 4 : r * 2, size, value, 0);
