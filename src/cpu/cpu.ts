@@ -4,9 +4,10 @@ import { CpuState, I_CPL, I_CR, I_EFER, I_GPR, I_HALTED, I_IDTR_BASE, I_IDTR_LIM
 import { LAYOUT } from './state/layout.js';
 import { Decoder, DecodeMode } from './decode/decoder.js';
 import { Instr, OpKind } from './decode/instr.js';
-import { OpcodeIndex, ATTR_BRANCH, ATTR_CPL0 } from './decode/compile.js';
+import { OpcodeIndex, ATTR_BRANCH } from './decode/compile.js';
 import { ALL_ROWS } from './decode/maps/index.js';
 import { HANDLER_TABLE, executeFault } from './exec/handlers.js';
+import { specialize } from './exec/fast-paths.js';
 import { getFlags, IF, TF, AC, RF } from './exec/flags.js';
 import { CpuFeatures, DEFAULT_FEATURES } from './cpuid.js';
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, PageWalker, type PagingConfig } from './mmu/page-walker.js';
@@ -56,7 +57,18 @@ const MAX_BLOCK_INSTRUCTIONS = 64;
 /** Decoded instructions of one straight-line run, cached by physical address and decode mode. */
 class Block {
   valid = true;
-  constructor(readonly instrs: Instr[], readonly page: number) {}
+  /**
+   * Two chained successors (fall-through and branch target, whichever were seen last), each keyed
+   * by the linear address it starts at and valid only while the TLB epoch is unchanged (any flush
+   * may change what that linear address maps to).
+   */
+  link0Linear = NaN;
+  link0: Block | null = null;
+  link0Epoch = -1;
+  link1Linear = NaN;
+  link1: Block | null = null;
+  link1Epoch = -1;
+  constructor(readonly instrs: Instr[], readonly page: number, readonly mode: number) {}
 }
 
 /** Decoded code of one physical page, keyed by (offset in page << 3 | decode mode). */
@@ -128,6 +140,10 @@ export class Cpu {
   private readonly tlbHost: Int32Array;
   /** Physical page number of the entry (fetch path and code-cache lookups). */
   private readonly tlbPhysPage: Int32Array;
+  /** Counts TLB flushes: chained blocks are valid only within one epoch. */
+  private tlbEpoch = 0;
+  /** The block executed last, for chaining. */
+  private previousBlock: Block | null = null;
   /** Whether the TLB was filled for CPL 3 (user) or for supervisor accesses. */
   private tlbUser = false;
   /** Set while the CPU itself reads system structures (descriptors, TSS, IDT) at CPL 3. */
@@ -146,7 +162,6 @@ export class Cpu {
   /** Start of the current instruction (for faults, RIP-relative bases use the updated RIP). */
   insRipLo = 0;
   insRipHi = 0;
-  currentIns: Instr | null = null;
 
   /** Exception state for the run loop and for callers when `exitOnException` is set. */
   faultVector = -1;
@@ -265,6 +280,7 @@ export class Cpu {
   // TLB and linear memory access
 
   flushTlb(): void {
+    this.tlbEpoch++;
     this.tlbReadTag.fill(NaN);
     this.tlbWriteTag.fill(NaN);
     this.tlbFetchTag.fill(NaN);
@@ -1017,9 +1033,8 @@ export class Cpu {
     const s = this.s;
     this.insRipLo = s[I_RIP]!;
     this.insRipHi = s[I_RIP + 1]!;
-    this.currentIns = ins;
     s[I_RIP] = (this.insRipLo + ins.len) & this.ipMask;
-    if (ins.row !== null && (ins.row.attrs & ATTR_CPL0) !== 0 && s[I_CPL] !== 0) this.raise(VEC_GP, 0);
+    if (ins.privileged && s[I_CPL] !== 0) this.raise(VEC_GP, 0);
     ins.exec(this, ins);
   }
 
@@ -1044,9 +1059,57 @@ export class Cpu {
   private runBlock(): void {
     const s = this.s;
     const linear = this.fetchLinear();
+    const mode = s[I_MODE]!;
+    const epoch = this.tlbEpoch;
+    const previous = this.previousBlock;
+    let block: Block | null = null;
+    if (previous !== null) {
+      if (previous.link0Linear === linear && previous.link0Epoch === epoch) block = previous.link0;
+      else if (previous.link1Linear === linear && previous.link1Epoch === epoch) block = previous.link1;
+      if (block !== null && (!block.valid || block.mode !== mode)) block = null;
+    }
+    if (block === null) {
+      block = this.lookupBlock(linear, mode);
+      if (block === null) {
+        this.previousBlock = null;
+        this.stepOne();
+        return;
+      }
+      if (previous !== null && previous.valid) {
+        // Keep the most recent successor in slot 0 and the one before in slot 1.
+        previous.link1Linear = previous.link0Linear;
+        previous.link1 = previous.link0;
+        previous.link1Epoch = previous.link0Epoch;
+        previous.link0Linear = linear;
+        previous.link0 = block;
+        previous.link0Epoch = epoch;
+      }
+    }
+    this.previousBlock = block;
+    const list = block.instrs;
+    const ipMask = this.ipMask;
+    const count = list.length;
+    this.blockBreak = false;
+    this.insRipHi = s[I_RIP + 1]!;
+    for (let k = 0; k < count; k++) {
+      const ins = list[k]!;
+      const lo = s[I_RIP]!;
+      this.insRipLo = lo;
+      s[I_RIP] = (lo + ins.len) & ipMask;
+      if (ins.privileged && s[I_CPL] !== 0) this.raise(VEC_GP, 0);
+      ins.exec(this, ins);
+      if (this.blockBreak) {
+        this.instructionCount += k + 1;
+        return;
+      }
+    }
+    this.instructionCount += count;
+  }
+
+  /** Find or build the block at a linear address (through the fetch TLB and the code cache). */
+  private lookupBlock(linear: number, mode: number): Block | null {
     const phys = this.translateFetch(linear);
     const page = Math.floor(phys / PAGE_SIZE);
-    const mode = s[I_MODE]!;
     const key = ((phys & 0xfff) << 3) | mode;
     let pageCode = this.lastPage === page ? this.lastPageCode : null;
     if (pageCode === null) {
@@ -1057,32 +1120,11 @@ export class Cpu {
     let block = pageCode.blocks.get(key);
     if (block === undefined) {
       const built = this.buildBlock(linear, phys, page);
-      if (built === null) {
-        this.stepOne();
-        return;
-      }
+      if (built === null) return null;
       block = built;
       pageCode.blocks.set(key, block);
     }
-    const list = block.instrs;
-    const ipMask = this.ipMask;
-    const count = list.length;
-    this.blockBreak = false;
-    for (let k = 0; k < count; k++) {
-      const ins = list[k]!;
-      const lo = s[I_RIP]!;
-      this.insRipLo = lo;
-      this.insRipHi = s[I_RIP + 1]!;
-      this.currentIns = ins;
-      s[I_RIP] = (lo + ins.len) & ipMask;
-      if (ins.row !== null && (ins.row.attrs & ATTR_CPL0) !== 0 && s[I_CPL] !== 0) this.raise(VEC_GP, 0);
-      ins.exec(this, ins);
-      if (this.blockBreak) {
-        this.instructionCount += k + 1;
-        return;
-      }
-    }
-    this.instructionCount += count;
+    return block;
   }
 
   /** Physical address of an instruction fetch, through the TLB's fetch entries. */
@@ -1114,12 +1156,13 @@ export class Cpu {
       }, mode);
       if (crossed) break;
       ins.physAddr = phys - (phys & 0xfff) + start;
+      ins.exec = specialize(ins);
       instrs.push(ins);
       offset += ins.len;
       if (ins.fault >= 0 || ins.row === null || (ins.row.attrs & ATTR_BRANCH) !== 0 || offset >= PAGE_SIZE) break;
     }
     if (instrs.length === 0) return null;
-    return new Block(instrs, page);
+    return new Block(instrs, page, mode);
   }
 }
 

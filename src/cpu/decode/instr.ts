@@ -64,6 +64,8 @@ export class Instr {
   immLo = 0;
   immHi = 0;
   imm2 = 0;
+  /** Needs CPL 0 (the row's cpl0 attribute): checked by the run loop before executing. */
+  privileged = false;
   /** Exception raised when executed, for invalid encodings (-1 = valid). */
   fault = -1;
   /** The code page offset this instruction was decoded at (for the trace/disassembler). */
