@@ -90,7 +90,7 @@ function getMachine(): BareMachine {
   const deliver = cpu.deliver.bind(cpu);
   cpu.deliver = (vector: number, errorCode: number, software: boolean, external: boolean): void => {
     delivered.push(vector);
-    // A fault in a handler that faults again never uses up the run budget: stop the case.
+    // A handler that faults again would repeat until the budget runs out: stop such a case early.
     if (delivered.length > 8) cpu.requestStop();
     deliver(vector, errorCode, software, external);
   };
