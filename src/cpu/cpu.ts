@@ -172,6 +172,8 @@ export class Cpu {
   faultAddress = 0;
 
   interruptSource: InterruptSource | null = null;
+  /** Execute one instruction per run-loop iteration (tracing, debugging) instead of whole blocks. */
+  singleStep = false;
   /** Called on a triple fault or a reset request from the guest (the machine decides). */
   onReset: (() => void) | null = null;
   /** Guest instructions executed (for MIPS figures and deterministic time). */
@@ -766,7 +768,7 @@ export class Cpu {
       }
       s[I_SHADOW] = 0;
       try {
-        if ((s[I_RFLAGS]! & TF) !== 0) this.stepOne();
+        if (this.singleStep || (s[I_RFLAGS]! & TF) !== 0) this.stepOne();
         else this.runBlock();
       } catch (e) {
         if (e !== FAULT_SIGNAL) throw e;

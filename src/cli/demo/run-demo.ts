@@ -4,6 +4,7 @@ import { DebugConsole } from '../../devices/debug-console.js';
 import { ExitReason } from '../../cpu/cpu.js';
 import { I_RIP, I_SEG_BASE, I_SEG_SEL } from '../../cpu/state/cpu-state.js';
 import type { Cpu } from '../../cpu/cpu.js';
+import { disassemble } from '../../cpu/decode/disassembler.js';
 import { loadDataSegment } from '../../cpu/exec/segment.js';
 import { DEMO_IMAGE_HEX, DEMO_LOAD_ADDRESS } from './demo-image.js';
 
@@ -38,6 +39,7 @@ export function runDemo(options: DemoOptions): DemoResult {
   let exit: ExitReason = ExitReason.Budget;
   try {
     if (trace >= 0) {
+      cpu.singleStep = true;
       // Tracing: one instruction at a time, disassembled before it runs.
       while (cpu.instructionCount < options.maxInstructions) {
         writeSync(trace, `${cpu.s[I_SEG_SEL + 1]!.toString(16).padStart(4, '0')}:${(cpu.s[I_RIP]! >>> 0).toString(16).padStart(8, '0')}  ${describeNext(cpu)}\n`);
@@ -66,7 +68,7 @@ function describeNext(cpu: Cpu): string {
     const ins = cpu.decodeAt(linear);
     const bytes: string[] = [];
     for (let i = 0; i < ins.len; i++) bytes.push(cpu.memory.read(linear + i, 1).toString(16).padStart(2, '0'));
-    return `${bytes.join(' ').padEnd(30)} ${ins.row?.name ?? '(invalid)'}`;
+    return `${bytes.join(' ').padEnd(30)} ${disassemble(ins, cpu.s[I_RIP]! >>> 0)}`;
   } catch {
     return '(fetch fault)';
   }
