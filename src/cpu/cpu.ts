@@ -1,6 +1,6 @@
 import { PhysicalMemory, PAGE_SIZE } from '../mem/physical-memory.js';
 import type { PortIo } from './port-io.js';
-import { CpuState, I_CPL, I_CR, I_EFER, I_GPR, I_HALTED, I_IDTR_BASE, I_IDTR_LIMIT, I_LAZY_OP, I_MODE, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_LIMIT, I_SEG_SEL, I_SHADOW } from './state/cpu-state.js';
+import { CpuState, I_DR, I_GDTR_LIMIT, I_CPL, I_CR, I_EFER, I_GPR, I_HALTED, I_IDTR_BASE, I_IDTR_LIMIT, I_LAZY_OP, I_MODE, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_LIMIT, I_SEG_SEL, I_SHADOW } from './state/cpu-state.js';
 import { LAYOUT } from './state/layout.js';
 import { Decoder, DecodeMode } from './decode/decoder.js';
 import { Instr, OpKind } from './decode/instr.js';
@@ -229,8 +229,12 @@ export class Cpu {
     this.s[I_SEG_BASE + 2 * 1] = 0xffff0000 | 0;
     this.s[I_SEG_ATTR + 1] = 0x9b;
     this.s[I_RIP] = 0xfff0;
+    // GDTR and IDTR: base 0, limit 0xFFFF (SDM Vol. 3, Table 10-1).
+    this.s[I_GDTR_LIMIT] = 0xffff;
+    this.s[I_IDTR_LIMIT] = 0xffff;
     this.s[I_GPR + 2 * 2] = this.features.resetEdx; // EDX = processor signature
     this.state.set64(I_EFER, 0n);
+    resetMsrs(this);
     this.updateMode();
     this.flushTlb();
   }
@@ -768,8 +772,18 @@ export class Cpu {
       }
       s[I_SHADOW] = 0;
       try {
-        if (this.singleStep || (s[I_RFLAGS]! & TF) !== 0) this.stepOne();
-        else this.runBlock();
+        if (this.singleStep || (s[I_RFLAGS]! & TF) !== 0) {
+          const trap = (s[I_RFLAGS]! & TF) !== 0;
+          this.stepOne();
+          // Single-step: a #DB trap after every instruction that began with TF set (SDM Vol. 3,
+          // 18.3.1.4), reported with DR6.BS; RIP already points at the next instruction.
+          if (trap && s[I_SHADOW] === 0) {
+            const exit = this.singleStepTrap();
+            if (exit >= 0) return exit;
+          }
+        } else {
+          this.runBlock();
+        }
       } catch (e) {
         if (e !== FAULT_SIGNAL) throw e;
         // The faulting instruction uses budget too: a handler that faults again must not hang run().
@@ -831,6 +845,16 @@ export class Cpu {
     }
     this.onReset?.();
     return ExitReason.TripleFault;
+  }
+
+  private singleStepTrap(): number {
+    const s = this.s;
+    s[I_DR + 12] = s[I_DR + 12]! | (1 << 14);
+    if (this.exitOnException) {
+      this.faultIsTrap = true;
+      this.raise(VEC_DB);
+    }
+    return this.deliverSafely(VEC_DB, -1, false, false);
   }
 
   /** Software interrupts (INT n, INT3, INTO) are delivered from handlers with RIP after the instruction. */
