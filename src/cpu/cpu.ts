@@ -84,6 +84,10 @@ export class CodeCache {
 
   constructor(readonly memory: PhysicalMemory) {
     memory.onCodeWrite = (page) => this.invalidatePage(page);
+    memory.onRemap = (first, count) => {
+      for (let page = first; page < first + count; page++) this.invalidatePage(page);
+      for (const cpu of this.cpus) cpu.flushTlb();
+    };
   }
 
   lookup(page: number): PageCode | undefined {

@@ -10,6 +10,8 @@ export const enum RegionKind {
   Ram = 1,
   Rom = 2,
   Mmio = 3,
+  /** RAM that can be switched to read and/or write through to a ROM (the i440FX PAM ranges). */
+  Shadow = 4,
 }
 
 export interface Region {
@@ -18,11 +20,21 @@ export interface Region {
   readonly name: string;
   start: number;
   readonly size: number;
-  /** RAM/ROM: byte offset of the region's first byte inside the WebAssembly memory. */
+  /** RAM/ROM/shadow RAM: byte offset of the region's first byte inside the WebAssembly memory. */
   readonly hostOffset: number;
+  /** Where reads go (host offset of the first byte), or -1 for MMIO. */
+  readHost: number;
+  /** Where writes go, or -1 when they are dropped (ROM) or handled by MMIO. */
+  writeHost: number;
   readonly handler: IoHandler | null;
   /** Bit set of accepted access sizes (MMIO). Other sizes are split into smaller accesses. */
   readonly sizes: number;
+}
+
+/** Handle of a shadow-RAM range: chooses whether reads and writes reach the RAM or the ROM. */
+export interface ShadowHandle {
+  readonly region: Region;
+  setMode(readRam: boolean, writeRam: boolean): void;
 }
 
 /** Handle returned by `mapMmio`: lets a device move (PCI BAR reprogramming) or remove its region. */
@@ -50,6 +62,11 @@ export class PhysicalMemory {
   readonly codePages = new Uint8Array(LOW_PAGES);
   /** Called when a write hits a page marked in `codePages` (the page number is passed). */
   onCodeWrite: (page: number) => void = () => {};
+  /**
+   * Called when what a range of pages maps to changes (shadow mode, moved or removed MMIO): the
+   * CPUs must drop TLB entries and decoded code for it.
+   */
+  onRemap: (firstPage: number, pageCount: number) => void = () => {};
   /** RAM above 4 GiB: [start, size, hostOffset] or null. */
   private highRam: Region | null = null;
 
@@ -63,7 +80,9 @@ export class PhysicalMemory {
     if (start % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size <= 0) {
       throw new Error(`region ${name} must be page-aligned: start 0x${start.toString(16)} size 0x${size.toString(16)}`);
     }
-    const region: Region = { id: this.regions.length, kind, name, start, size, hostOffset, handler, sizes };
+    const readHost = kind === RegionKind.Mmio ? -1 : hostOffset;
+    const writeHost = kind === RegionKind.Ram || kind === RegionKind.Shadow ? hostOffset : -1;
+    const region: Region = { id: this.regions.length, kind, name, start, size, hostOffset, readHost, writeHost, handler, sizes };
     if (start + size > 2 ** 32) {
       if (kind !== RegionKind.Ram || start < 2 ** 32 || this.highRam) {
         throw new Error(`region ${name}: only one RAM region may lie above 4 GiB`);
@@ -96,18 +115,40 @@ export class PhysicalMemory {
     return this.addRegion(RegionKind.Rom, name, start, size, hostOffset, null, ALL_SIZES);
   }
 
+  /**
+   * Shadow RAM over a ROM (SDM-independent: the i440FX datasheet's PAM registers): `ramHost` is
+   * the RAM behind the range, `romHost` the ROM bytes seen when reads are not enabled to RAM.
+   * Starts with reads from ROM and writes dropped, like the chipset after reset.
+   */
+  mapShadow(name: string, start: number, size: number, ramHost: number, romHost: number): ShadowHandle {
+    const region = this.addRegion(RegionKind.Shadow, name, start, size, ramHost, null, ALL_SIZES);
+    const apply = (readRam: boolean, writeRam: boolean) => {
+      const readHost = readRam ? ramHost : romHost;
+      const writeHost = writeRam ? ramHost : -1;
+      if (region.readHost === readHost && region.writeHost === writeHost) return;
+      region.readHost = readHost;
+      region.writeHost = writeHost;
+      this.onRemap(start / PAGE_SIZE, size / PAGE_SIZE);
+    };
+    apply(false, false);
+    return { region, setMode: apply };
+  }
+
   mapMmio(name: string, start: number, size: number, handler: IoHandler, sizes = ALL_SIZES): RegionHandle {
     const region = this.addRegion(RegionKind.Mmio, name, start, size, -1, handler, sizes);
     return {
       region,
       move: (newStart: number) => {
         this.releasePages(region);
+        this.onRemap(region.start / PAGE_SIZE, region.size / PAGE_SIZE);
         region.start = newStart;
         this.claimPages(region, newStart);
+        this.onRemap(newStart / PAGE_SIZE, region.size / PAGE_SIZE);
       },
       unmap: () => {
         this.releasePages(region);
         this.regions[region.id] = null;
+        this.onRemap(region.start / PAGE_SIZE, region.size / PAGE_SIZE);
       },
     };
   }
@@ -130,15 +171,15 @@ export class PhysicalMemory {
    */
   readableHostOffset(physPage: number): number {
     const region = this.regionAt(physPage);
-    if (!region || region.kind === RegionKind.Mmio) return -1;
-    return region.hostOffset + (physPage - region.start);
+    if (!region || region.readHost < 0) return -1;
+    return region.readHost + (physPage - region.start);
   }
 
   /** Host offset of a physical page when writes may go straight to memory (RAM only), else -1. */
   writableHostOffset(physPage: number): number {
     const region = this.regionAt(physPage);
-    if (!region || region.kind !== RegionKind.Ram) return -1;
-    return region.hostOffset + (physPage - region.start);
+    if (!region || region.writeHost < 0) return -1;
+    return region.writeHost + (physPage - region.start);
   }
 
   /** Read 1, 2 or 4 bytes at a physical address (slow path: any region, any alignment). */
@@ -148,7 +189,7 @@ export class PhysicalMemory {
       if (region) {
         const offset = phys - region.start;
         if (region.kind !== RegionKind.Mmio) {
-          const at = region.hostOffset + offset;
+          const at = region.readHost + offset;
           return size === 1 ? this.bytes[at]! : size === 2 ? this.view.getUint16(at, true) : this.view.getUint32(at, true);
         }
         if ((region.sizes & sizeBit(size)) !== 0) return region.handler!.read(offset, size) >>> 0;
@@ -168,16 +209,16 @@ export class PhysicalMemory {
       const region = this.regionAt(phys);
       if (!region) return;
       const offset = phys - region.start;
-      if (region.kind === RegionKind.Ram) {
+      if (region.writeHost >= 0) {
         const page = Math.floor(phys / PAGE_SIZE);
         if (page < LOW_PAGES && this.codePages[page] !== 0) this.onCodeWrite(page);
-        const at = region.hostOffset + offset;
+        const at = region.writeHost + offset;
         if (size === 1) this.bytes[at] = value;
         else if (size === 2) this.view.setUint16(at, value, true);
         else this.view.setUint32(at, value >>> 0, true);
         return;
       }
-      if (region.kind === RegionKind.Rom) return;
+      if (region.kind !== RegionKind.Mmio) return; // ROM, or shadow RAM with writes disabled
       if ((region.sizes & sizeBit(size)) !== 0) {
         region.handler!.write(offset, size, size === 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1));
         return;
