@@ -238,7 +238,6 @@ export class Cpu {
     this.s[I_IDTR_LIMIT] = 0xffff;
     this.s[I_GPR + 2 * 2] = this.features.resetEdx; // EDX = processor signature
     this.state.set64(I_EFER, 0n);
-    resetMsrs(this);
     this.updateMode();
     this.flushTlb();
   }
