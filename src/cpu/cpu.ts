@@ -13,6 +13,8 @@ import { CpuFeatures, DEFAULT_FEATURES } from './cpuid.js';
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, PageWalker, type PagingConfig } from './mmu/page-walker.js';
 import { deliverProtected } from './system/delivery.js';
 import { iretProtected } from './system/iret.js';
+import { writeControlRegister } from './system/control-registers.js';
+import { resetMsrs } from './system/msr.js';
 import type { Descriptor } from './exec/segment.js';
 
 /** Why `Cpu.run` returned. */
@@ -238,6 +240,7 @@ export class Cpu {
     this.s[I_IDTR_LIMIT] = 0xffff;
     this.s[I_GPR + 2 * 2] = this.features.resetEdx; // EDX = processor signature
     this.state.set64(I_EFER, 0n);
+    resetMsrs(this);
     this.updateMode();
     this.flushTlb();
   }
@@ -1017,21 +1020,12 @@ export class Cpu {
   }
 
   /**
-   * Write CRn with the architectural effects this layer knows: CR0.PE switches real/protected
-   * mode, CR3/CR4/CR0.PG writes flush the TLB. Reserved-bit and paging checks come with the MMU.
+   * Write CRn with its checks and effects (system/control-registers.ts): reserved bits, CR0.PE/PG,
+   * IA-32e mode activation through CR0.PG with EFER.LME, CR4 feature bits, CR8 (TPR); CR0/CR3/CR4
+   * writes recompute the paging configuration and flush the TLB.
    */
   writeCr(n: number, lo: number, hi: number): void {
-    const s = this.s;
-    if (n === 0) {
-      lo = (lo | 0x10) | 0; // ET is hard-wired to 1 on modern CPUs
-      if ((lo & 0x80000000) !== 0 && (lo & 1) === 0) this.raise(VEC_GP, 0);
-      if ((lo & 0x20000000) === 0 && (lo & 0x40000000) !== 0) this.raise(VEC_GP, 0);
-    }
-    s[I_CR + 2 * n] = lo;
-    s[I_CR + 2 * n + 1] = hi;
-    if (n === 0 || n === 3 || n === 4) this.updatePaging();
-    if (n === 0) this.updateMode();
-    this.blockBreak = true;
+    writeControlRegister(this, n, lo, hi);
   }
 
   /** How many times each not-yet-executable instruction was met (for traces and reports). */

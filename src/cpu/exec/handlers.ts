@@ -12,6 +12,9 @@ import * as control from './control.js';
 import * as string from './string.js';
 import * as io from './io.js';
 import * as system from './system.js';
+import * as msr from '../system/msr.js';
+import * as fastSyscall from '../system/fast-syscall.js';
+import * as descriptorOps from '../system/descriptor-ops.js';
 
 /**
  * The interpreter's dispatch table: one handler per executor name of the opcode maps, in the order
@@ -51,6 +54,12 @@ export const IMPLEMENTED: Partial<Record<ExecName, Handler>> = {
   lgdt: system.lgdt, lidt: system.lidt, sgdt: system.sgdt, sidt: system.sidt, smsw: system.smsw,
   lmsw: system.lmsw, clts: system.clts, mov_from_cr: system.mov_from_cr, mov_to_cr: system.mov_to_cr,
   invlpg: system.invlpg, wbinvd: system.wbinvd, invd: system.wbinvd, xgetbv: system.xgetbv,
+  rdmsr: msr.rdmsr, wrmsr: msr.wrmsr,
+  syscall: fastSyscall.syscall, sysret: fastSyscall.sysret, sysenter: fastSyscall.sysenter,
+  sysexit: fastSyscall.sysexit, swapgs: fastSyscall.swapgs, rdtscp: fastSyscall.rdtscp, rdpid: fastSyscall.rdpid,
+  sldt: descriptorOps.sldt, str: descriptorOps.str, lldt: descriptorOps.lldt, ltr: descriptorOps.ltr,
+  lar: descriptorOps.lar, lsl: descriptorOps.lsl, verr: descriptorOps.verr, verw: descriptorOps.verw,
+  arpl: descriptorOps.arpl,
 };
 
 export const HANDLER_TABLE: readonly Handler[] = EXEC_NAMES.map((name) => IMPLEMENTED[name] ?? system.unimplemented);

@@ -30,6 +30,22 @@ export const I_HALTED = offsetOf('halted') >> 2;
 export const I_SHADOW = offsetOf('interruptShadow') >> 2;
 export const I_TSC = offsetOf('tsc') >> 2;
 export const I_SCRATCH = offsetOf('scratch') >> 2;
+/** Modelled MSRs (system/msr.ts). */
+export const I_MSR_STAR = offsetOf('msrStar') >> 2;
+export const I_MSR_LSTAR = offsetOf('msrLstar') >> 2;
+export const I_MSR_CSTAR = offsetOf('msrCstar') >> 2;
+export const I_MSR_FMASK = offsetOf('msrSfmask') >> 2;
+export const I_MSR_KERNEL_GS_BASE = offsetOf('msrKernelGsBase') >> 2;
+export const I_MSR_SYSENTER_CS = offsetOf('msrSysenterCs') >> 2;
+export const I_MSR_SYSENTER_ESP = offsetOf('msrSysenterEsp') >> 2;
+export const I_MSR_SYSENTER_EIP = offsetOf('msrSysenterEip') >> 2;
+export const I_MSR_TSC_AUX = offsetOf('msrTscAux') >> 2;
+export const I_MSR_PAT = offsetOf('msrPat') >> 2;
+export const I_MSR_APIC_BASE = offsetOf('msrApicBase') >> 2;
+export const I_MSR_MISC_ENABLE = offsetOf('msrMiscEnable') >> 2;
+export const I_MSR_MTRR_DEF_TYPE = offsetOf('msrMtrrDefType') >> 2;
+export const I_MSR_MTRR_FIXED = offsetOf('msrMtrrFixed') >> 2;
+export const I_MSR_MTRR_VAR = offsetOf('msrMtrrVar') >> 2;
 
 /**
  * Views over one vCPU's state block. All views alias the same bytes; which one to use depends on

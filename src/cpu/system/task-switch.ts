@@ -1,7 +1,8 @@
 import type { Cpu } from '../cpu.js';
 import { getFlags, NT, VM } from '../exec/flags.js';
 import { descriptorAttr, descriptorBase, descriptorLimit, loadDataSegment, readDescriptor, setSegmentCache } from '../exec/segment.js';
-import { I_CPL, I_CR, I_GPR, I_LAZY_OP, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_SEL } from '../state/cpu-state.js';
+import { I_CPL, I_CR, I_EFER, I_GDTR_LIMIT, I_GPR, I_LAZY_OP, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_SEL } from '../state/cpu-state.js';
+import type { Descriptor } from '../exec/segment.js';
 import { TSS16_AVAILABLE, TSS16_BUSY, TSS32_AVAILABLE, TSS32_BUSY, trBase } from './tss.js';
 
 /**
@@ -114,16 +115,41 @@ export function taskSwitch(cpu: Cpu, selector: number, reason: TaskSwitchReason,
   if (errorCode >= 0) cpu.push(new32 ? 4 : 2, errorCode, 0);
 }
 
-/** Load LDTR from a selector (task switch and LLDT): the descriptor must be an LDT (type 2) in the GDT. */
-export function loadLdt(cpu: Cpu, selector: number, ext = 0): void {
+/**
+ * Base of an LDT or TSS descriptor as (lo, hi) halves. In IA-32e mode these system descriptors are
+ * 16 bytes: the third dword holds base bits 63:32 and the type field of the fourth must be 0; the
+ * whole 16 bytes must be within the GDT limit and the base canonical (SDM Vol. 3, 3.5.2 "Segment
+ * Descriptor Tables in IA-32e Mode" and "TSS Descriptor in 64-bit Mode"; Vol. 2, LLDT/LTR "64-Bit
+ * Mode Exceptions"). Raises
+ * `vector`(selector) otherwise. Outside IA-32e mode the high half is 0.
+ */
+export function systemDescriptorBase(cpu: Cpu, desc: Descriptor, selector: number, vector: number, ext = 0): [number, number] {
+  const lo = descriptorBase(desc.lo, desc.hi) | 0;
+  if ((cpu.s[I_EFER]! & (1 << 10)) === 0) return [lo, 0];
+  const error = (selector & 0xfffc) + ext;
+  if ((selector & 0xfff8) + 15 > (cpu.s[I_GDTR_LIMIT]! >>> 0)) cpu.raise(vector, error);
+  const hi = cpu.supervisorRead(cpu.wrapLinear(desc.linear + 8), 4);
+  const upper = cpu.supervisorRead(cpu.wrapLinear(desc.linear + 12), 4);
+  if ((upper & 0x1f00) !== 0 || ((hi >> 15) !== 0 && (hi >> 15) !== -1)) cpu.raise(vector, error);
+  return [lo, hi];
+}
+
+/**
+ * Load LDTR from a selector (task switch: faults are #TS; LLDT: #GP): a null selector leaves LDTR
+ * unusable; otherwise the descriptor must be an LDT (type 2) in the GDT, present (#NP).
+ */
+export function loadLdt(cpu: Cpu, selector: number, ext = 0, vector = VEC_TS): void {
   if ((selector & 0xfffc) === 0) {
     setSegmentCache(cpu, 6, selector, 0, 0, 0);
     return;
   }
-  if ((selector & 4) !== 0) cpu.raise(VEC_TS, (selector & 0xfffc) + ext);
+  if ((selector & 4) !== 0) cpu.raise(vector, (selector & 0xfffc) + ext);
   const desc = cpu.withSupervisor(() => readDescriptor(cpu, selector));
   const attr = descriptorAttr(desc.hi);
-  if ((attr & 0x1f) !== 0x02) cpu.raise(VEC_TS, (selector & 0xfffc) + ext);
+  if ((attr & 0x1f) !== 0x02) cpu.raise(vector, (selector & 0xfffc) + ext);
   if ((attr & 0x80) === 0) cpu.raise(VEC_NP, (selector & 0xfffc) + ext);
-  setSegmentCache(cpu, 6, selector, descriptorBase(desc.lo, desc.hi), descriptorLimit(desc.lo, desc.hi), attr);
+  const [lo, hi] = systemDescriptorBase(cpu, desc, selector, vector, ext);
+  setSegmentCache(cpu, 6, selector, 0, descriptorLimit(desc.lo, desc.hi), attr);
+  cpu.s[I_SEG_BASE + 12] = lo;
+  cpu.s[I_SEG_BASE + 13] = hi;
 }
