@@ -10,6 +10,7 @@ import { ExitReason } from '../../src/cpu/cpu.js';
 import { DecodeMode } from '../../src/cpu/decode/decoder.js';
 import { I_EFER, I_GPR, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_SEL } from '../../src/cpu/state/cpu-state.js';
 import { readMsr, writeMsr } from '../../src/cpu/system/msr.js';
+import { DEFAULT_FEATURES } from '../../src/cpu/cpuid.js';
 import { amdFeatures, CODE_BASE, DATA, SEL, systemMachine, withDecoderFeatures, type SystemMachine } from './machine.js';
 
 const UD = 6, GP = 13;
@@ -352,5 +353,28 @@ describe('SWAPGS, RDTSCP, RDPID', () => {
     sm.cpu.writeCr(4, sm.cpu.readCr(4) | 4, 0);
     faulted(sm, GP, 0);
     faulted(systemMachine('rdtscp\n hlt', { mode: 64 }), UD);
+  });
+
+  it('RDFSBASE/WRFSBASE/RDGSBASE/WRGSBASE: #UD unless CR4.FSGSBASE; WR*BASE of a non-canonical value raises #GP(0)', () => {
+    // A model reporting FSGSBASE (CPUID.07H:EBX[0]) so that CR4.FSGSBASE (bit 16) can be set.
+    const leaves = [...DEFAULT_FEATURES.leaves.map((l) => (l.leaf === 0 ? { ...l, eax: 7 } : l)), { leaf: 7, subleaf: 0, eax: 0, ebx: 1, ecx: 0, edx: 0 }];
+    const features = { ...withDecoderFeatures(['fsgsbase']), leaves };
+    const enable = 'mov rax, cr4\n bts eax, 16\n mov cr4, rax\n';
+    const sm = halted(systemMachine(`${enable}
+      mov rax, 0xffff800000001000
+      wrfsbase rax
+      mov ebx, 0x2000
+      wrgsbase ebx
+      rdfsbase rcx
+      rdgsbase rdx
+      mov r8, -1
+      rdfsbase r8d
+      hlt`, { mode: 64, cpl: 0, features }));
+    assert.equal(sm.cpu.state.get64(I_SEG_BASE + 8), 0xffff800000001000n);
+    assert.equal(sm.cpu.state.getGpr(1), 0xffff800000001000n);
+    assert.equal(sm.cpu.state.getGpr(2), 0x2000n);
+    assert.equal(sm.cpu.state.getGpr(8), 0x1000n, 'the 32-bit form zero-extends the low half');
+    faulted(systemMachine('rdfsbase rax\n hlt', { mode: 64, features }), UD);
+    faulted(systemMachine(`${enable} mov rax, 0x0000800000000000\n wrgsbase rax\n hlt`, { mode: 64, features }), GP, 0);
   });
 });

@@ -57,6 +57,8 @@ export const IMPLEMENTED: Partial<Record<ExecName, Handler>> = {
   rdmsr: msr.rdmsr, wrmsr: msr.wrmsr,
   syscall: fastSyscall.syscall, sysret: fastSyscall.sysret, sysenter: fastSyscall.sysenter,
   sysexit: fastSyscall.sysexit, swapgs: fastSyscall.swapgs, rdtscp: fastSyscall.rdtscp, rdpid: fastSyscall.rdpid,
+  rdfsbase: fastSyscall.rdfsbase, rdgsbase: fastSyscall.rdgsbase, wrfsbase: fastSyscall.wrfsbase,
+  wrgsbase: fastSyscall.wrgsbase,
   sldt: descriptorOps.sldt, str: descriptorOps.str, lldt: descriptorOps.lldt, ltr: descriptorOps.ltr,
   lar: descriptorOps.lar, lsl: descriptorOps.lsl, verr: descriptorOps.verr, verw: descriptorOps.verw,
   arpl: descriptorOps.arpl,
