@@ -36,31 +36,122 @@ const VENDOR = ascii('GenuineIntel'); // EBX, EDX, ECX order below
 const BRAND = ascii('x86vm interpreter CPU'.padEnd(48, '\0'));
 const SIGNATURE = 0x000006f1; // family 6, model 15 (a Core 2 era signature), stepping 1
 
-/** Leaf 1 EDX bits we implement: FPU-less integer core for now (SDM Vol. 2, Table 3-11). */
-const LEAF1_EDX =
-  (1 << 4) | // TSC
-  (1 << 5) | // MSR
-  (1 << 8) | // CX8
-  (1 << 15); // CMOV
-const LEAF1_ECX =
-  (1 << 23); // POPCNT
+type Register = 'eax' | 'ebx' | 'ecx' | 'edx';
 
-/** The default model: what this build executes. Later issues add x87/SSE, paging, APIC bits. */
-export const DEFAULT_FEATURES: CpuFeatures = {
-  name: 'x86vm-base',
-  decoderFeatures: new Set(['popcnt', 'cmov', 'cx16']),
-  resetEdx: SIGNATURE,
-  leaves: [
-    { leaf: 0, eax: 1, ebx: VENDOR[0]!, ecx: VENDOR[2]!, edx: VENDOR[1]! },
-    { leaf: 1, eax: SIGNATURE, ebx: 0x00010800, ecx: LEAF1_ECX | (1 << 13), edx: LEAF1_EDX },
-    { leaf: 0x80000000, eax: 0x80000004, ebx: 0, ecx: 0, edx: 0 },
-    // LM, SYSCALL and NX are advertised by the system-architecture layer once implemented.
-    { leaf: 0x80000001, eax: 0, ebx: 0, ecx: 1 << 0, edx: 0 },
-    { leaf: 0x80000002, eax: BRAND[0]!, ebx: BRAND[1]!, ecx: BRAND[2]!, edx: BRAND[3]! },
-    { leaf: 0x80000003, eax: BRAND[4]!, ebx: BRAND[5]!, ecx: BRAND[6]!, edx: BRAND[7]! },
-    { leaf: 0x80000004, eax: BRAND[8]!, ebx: BRAND[9]!, ecx: BRAND[10]!, edx: BRAND[11]! },
-  ],
+/**
+ * CPUID feature bits (SDM Vol. 2, CPUID, Tables 3-10/3-11 and the leaf 7 / 80000001h tables).
+ * `decoder` names the opcode-map feature attribute the bit enables (decode/compile.ts).
+ */
+interface FeatureBit {
+  readonly leaf: number;
+  readonly subleaf?: number;
+  readonly reg: Register;
+  readonly bit: number;
+  readonly decoder?: string;
+}
+
+export const FEATURE_BITS: Readonly<Record<string, FeatureBit>> = {
+  fpu: { leaf: 1, reg: 'edx', bit: 0, decoder: 'x87' },
+  de: { leaf: 1, reg: 'edx', bit: 2 },
+  pse: { leaf: 1, reg: 'edx', bit: 3 },
+  tsc: { leaf: 1, reg: 'edx', bit: 4 },
+  msr: { leaf: 1, reg: 'edx', bit: 5 },
+  pae: { leaf: 1, reg: 'edx', bit: 6 },
+  cx8: { leaf: 1, reg: 'edx', bit: 8 },
+  apic: { leaf: 1, reg: 'edx', bit: 9 },
+  sep: { leaf: 1, reg: 'edx', bit: 11 },
+  mtrr: { leaf: 1, reg: 'edx', bit: 12 },
+  pge: { leaf: 1, reg: 'edx', bit: 13 },
+  cmov: { leaf: 1, reg: 'edx', bit: 15, decoder: 'cmov' },
+  pat: { leaf: 1, reg: 'edx', bit: 16 },
+  pse36: { leaf: 1, reg: 'edx', bit: 17 },
+  clflush: { leaf: 1, reg: 'edx', bit: 19, decoder: 'clflush' },
+  mmx: { leaf: 1, reg: 'edx', bit: 23, decoder: 'mmx' },
+  fxsr: { leaf: 1, reg: 'edx', bit: 24, decoder: 'fxsr' },
+  sse: { leaf: 1, reg: 'edx', bit: 25, decoder: 'sse' },
+  sse2: { leaf: 1, reg: 'edx', bit: 26, decoder: 'sse2' },
+  sse3: { leaf: 1, reg: 'ecx', bit: 0, decoder: 'sse3' },
+  pclmulqdq: { leaf: 1, reg: 'ecx', bit: 1, decoder: 'pclmul' },
+  monitor: { leaf: 1, reg: 'ecx', bit: 3, decoder: 'monitor' },
+  ssse3: { leaf: 1, reg: 'ecx', bit: 9, decoder: 'ssse3' },
+  cx16: { leaf: 1, reg: 'ecx', bit: 13, decoder: 'cx16' },
+  sse41: { leaf: 1, reg: 'ecx', bit: 19, decoder: 'sse41' },
+  sse42: { leaf: 1, reg: 'ecx', bit: 20, decoder: 'sse42' },
+  x2apic: { leaf: 1, reg: 'ecx', bit: 21 },
+  movbe: { leaf: 1, reg: 'ecx', bit: 22, decoder: 'movbe' },
+  popcnt: { leaf: 1, reg: 'ecx', bit: 23, decoder: 'popcnt' },
+  aes: { leaf: 1, reg: 'ecx', bit: 25, decoder: 'aes' },
+  xsave: { leaf: 1, reg: 'ecx', bit: 26, decoder: 'xsave' },
+  rdrand: { leaf: 1, reg: 'ecx', bit: 30, decoder: 'rdrand' },
+  hypervisor: { leaf: 1, reg: 'ecx', bit: 31 },
+  fsgsbase: { leaf: 7, subleaf: 0, reg: 'ebx', bit: 0, decoder: 'fsgsbase' },
+  bmi1: { leaf: 7, subleaf: 0, reg: 'ebx', bit: 3, decoder: 'bmi1' },
+  smep: { leaf: 7, subleaf: 0, reg: 'ebx', bit: 7 },
+  umip: { leaf: 7, subleaf: 0, reg: 'ecx', bit: 2 },
+  rdseed: { leaf: 7, subleaf: 0, reg: 'ebx', bit: 18, decoder: 'rdseed' },
+  smap: { leaf: 7, subleaf: 0, reg: 'ebx', bit: 20, decoder: 'smap' },
+  rdpid: { leaf: 7, subleaf: 0, reg: 'ecx', bit: 22, decoder: 'rdpid' },
+  lahfLm: { leaf: 0x80000001, reg: 'ecx', bit: 0 },
+  abm: { leaf: 0x80000001, reg: 'ecx', bit: 5, decoder: 'abm' },
+  syscall: { leaf: 0x80000001, reg: 'edx', bit: 11 },
+  nx: { leaf: 0x80000001, reg: 'edx', bit: 20 },
+  page1gb: { leaf: 0x80000001, reg: 'edx', bit: 26 },
+  rdtscp: { leaf: 0x80000001, reg: 'edx', bit: 27, decoder: 'rdtscp' },
+  lm: { leaf: 0x80000001, reg: 'edx', bit: 29 },
 };
+
+/**
+ * What this build executes, and therefore advertises. A feature joins this list only together
+ * with its implementation and tests; never advertise what is not executed.
+ */
+export const IMPLEMENTED_FEATURES: readonly string[] = [
+  'de', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'sep', 'mtrr', 'pge', 'cmov', 'pat', 'pse36',
+  'cx16', 'popcnt', 'hypervisor', 'fsgsbase', 'rdpid',
+  'lahfLm', 'abm', 'syscall', 'nx', 'page1gb', 'rdtscp', 'lm',
+];
+
+/** Physical and linear address widths (leaf 80000008h EAX): 40 and 48 bits, as the page walker models. */
+const ADDRESS_SIZES = 0x3028;
+
+/** Build a CPU model from a list of feature names (see FEATURE_BITS). */
+export function buildCpuModel(name: string, features: readonly string[]): CpuFeatures {
+  const regs = new Map<string, Record<Register, number>>();
+  const at = (leaf: number, subleaf = 0) => {
+    const key = `${leaf}:${subleaf}`;
+    let r = regs.get(key);
+    if (!r) regs.set(key, (r = { eax: 0, ebx: 0, ecx: 0, edx: 0 }));
+    return r;
+  };
+  const decoderFeatures = new Set<string>();
+  for (const feature of features) {
+    const bit = FEATURE_BITS[feature];
+    if (!bit) throw new Error(`unknown CPU feature '${feature}'`);
+    const r = at(bit.leaf, bit.subleaf ?? 0);
+    r[bit.reg] = (r[bit.reg] | (1 << bit.bit)) >>> 0;
+    if (bit.decoder) decoderFeatures.add(bit.decoder);
+  }
+  const leaf1 = at(1), leaf7 = at(7), ext1 = at(0x80000001);
+  return {
+    name,
+    decoderFeatures,
+    resetEdx: SIGNATURE,
+    leaves: [
+      { leaf: 0, eax: 7, ebx: VENDOR[0]!, ecx: VENDOR[2]!, edx: VENDOR[1]! },
+      // EBX: CLFLUSH line size 8 (x 8 bytes) and one logical processor; bits 31:24 = APIC ID (per vCPU).
+      { leaf: 1, eax: SIGNATURE, ebx: 0x00010800, ecx: leaf1.ecx, edx: leaf1.edx },
+      { leaf: 7, subleaf: 0, eax: 0, ebx: leaf7.ebx, ecx: leaf7.ecx, edx: leaf7.edx },
+      { leaf: 0x80000000, eax: 0x80000008, ebx: 0, ecx: 0, edx: 0 },
+      { leaf: 0x80000001, eax: 0, ebx: 0, ecx: ext1.ecx, edx: ext1.edx },
+      { leaf: 0x80000002, eax: BRAND[0]!, ebx: BRAND[1]!, ecx: BRAND[2]!, edx: BRAND[3]! },
+      { leaf: 0x80000003, eax: BRAND[4]!, ebx: BRAND[5]!, ecx: BRAND[6]!, edx: BRAND[7]! },
+      { leaf: 0x80000004, eax: BRAND[8]!, ebx: BRAND[9]!, ecx: BRAND[10]!, edx: BRAND[11]! },
+      { leaf: 0x80000008, eax: ADDRESS_SIZES, ebx: 0, ecx: 0, edx: 0 },
+    ],
+  };
+}
+
+/** The default model: everything this build executes. */
+export const DEFAULT_FEATURES: CpuFeatures = buildCpuModel('x86vm', IMPLEMENTED_FEATURES);
 
 /**
  * Every row feature the opcode maps name: for tools and tests that decode (length, operands,

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExitReason } from '../../src/cpu/cpu.js';
-import { DEFAULT_FEATURES } from '../../src/cpu/cpuid.js';
+import { buildCpuModel, IMPLEMENTED_FEATURES } from '../../src/cpu/cpuid.js';
 import { I_GDTR_LIMIT, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_LIMIT, I_SEG_SEL } from '../../src/cpu/state/cpu-state.js';
 import { DATA, GDT_BASE, SEL, descriptor, systemMachine, type SystemMachine, type SystemMachineOptions } from './machine.js';
 
@@ -78,7 +78,7 @@ describe('LTR / STR', () => {
   it('LTR and LLDT at CPL 3 raise #GP(0); STR at CPL 3 works unless CR4.UMIP is set', () => {
     faulted(machine('mov ax, 0x40\n ltr ax\n hlt', { mode: 64, cpl: 3 }, [[TSS, descriptor(0x5000, 0x67, 0x89, 0)]]), GP, 0);
     faulted(machine('xor eax, eax\n lldt ax\n hlt', { mode: 64, cpl: 3 }), GP, 0);
-    const umip = { ...DEFAULT_FEATURES, name: 'umip', leaves: [...DEFAULT_FEATURES.leaves.map((l) => (l.leaf === 0 ? { ...l, eax: 7 } : l)), { leaf: 7, subleaf: 0, eax: 0, ebx: 0, ecx: 1 << 2, edx: 0 }] };
+    const umip = buildCpuModel('umip', [...IMPLEMENTED_FEATURES, 'umip']);
     const sm = machine('str eax\n mov dword [0x8ff0], 1\n ud2', { mode: 64, cpl: 3, features: umip });
     faulted(sm, UD);
     assert.equal(sm.read32(0x8ff0), 1);

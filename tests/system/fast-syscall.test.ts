@@ -10,7 +10,7 @@ import { ExitReason } from '../../src/cpu/cpu.js';
 import { DecodeMode } from '../../src/cpu/decode/decoder.js';
 import { I_EFER, I_GPR, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_SEL } from '../../src/cpu/state/cpu-state.js';
 import { readMsr, writeMsr } from '../../src/cpu/system/msr.js';
-import { DEFAULT_FEATURES } from '../../src/cpu/cpuid.js';
+import { buildCpuModel, DEFAULT_FEATURES, IMPLEMENTED_FEATURES } from '../../src/cpu/cpuid.js';
 import { amdFeatures, CODE_BASE, DATA, SEL, systemMachine, withDecoderFeatures, type SystemMachine } from './machine.js';
 
 const UD = 6, GP = 13;
@@ -352,7 +352,7 @@ describe('SWAPGS, RDTSCP, RDPID', () => {
     sm.cpu.s[I_GPR] = 0;
     sm.cpu.writeCr(4, sm.cpu.readCr(4) | 4, 0);
     faulted(sm, GP, 0);
-    faulted(systemMachine('rdtscp\n hlt', { mode: 64 }), UD);
+    faulted(systemMachine('rdtscp\n hlt', { mode: 64, features: buildCpuModel('no-rdtscp', IMPLEMENTED_FEATURES.filter((f) => f !== 'rdtscp')) }), UD);
   });
 
   it('RDFSBASE/WRFSBASE/RDGSBASE/WRGSBASE: #UD unless CR4.FSGSBASE; WR*BASE of a non-canonical value raises #GP(0)', () => {
