@@ -180,6 +180,12 @@ export class Cpu {
   interruptSource: InterruptSource | null = null;
   /** Execute one instruction per run-loop iteration (tracing, debugging) instead of whole blocks. */
   singleStep = false;
+  /**
+   * When set, single-stepped instructions (`singleStep`, TF) are decoded from this byte source
+   * instead of being fetched at CS:RIP: the emulation assist (src/assist) executes the bytes a VM
+   * exit reported without translating RIP. Cached blocks (the other run path) ignore it.
+   */
+  instructionBytes: ((offset: number) => number) | null = null;
   /** Called on a triple fault or a reset request from the guest (the machine decides). */
   onReset: (() => void) | null = null;
   /** Guest instructions executed (for MIPS figures and deterministic time). */
@@ -341,7 +347,7 @@ export class Cpu {
    */
   translate(linear: number, access: number): number {
     const s = this.s;
-    if (s[I_CR]! >= 0) return (linear >>> 0) & this.a20Mask;
+    if (s[I_CR]! >= 0) return ((linear & this.a20Mask) >>> 0);
     const user = s[I_CPL] === 3 && !this.implicitSupervisor;
     if (!this.walker.walk(this.paging, linear, access, user)) {
       const unsigned = linear < 0 ? linear + 2 ** 64 : linear;
@@ -447,8 +453,8 @@ export class Cpu {
       this.hi = this.view.getInt32(at + 4, true);
       return this.view.getInt32(at, true);
     }
-    // Check both pages before returning anything.
-    this.readSlow(this.wrapLinear(linear + 7), 1);
+    // Check both pages before reading anything (a translation only: MMIO must see no extra read).
+    if (offset > 0xff8) this.translate(this.wrapLinear(linear + 7), ACCESS_READ);
     const lo = this.readSlow(linear, 4) | 0;
     this.hi = this.readSlow(this.wrapLinear(linear + 4), 4) | 0;
     return lo;
@@ -1071,6 +1077,7 @@ export class Cpu {
   /** Decode one instruction at a linear address (fetching through the TLB). */
   decodeAt(linear: number): Instr {
     const mode = this.s[I_MODE]! as DecodeMode;
+    if (this.instructionBytes !== null) return this.decoder.decode(this.instructionBytes, mode);
     return this.decoder.decode((i) => this.fetchByte(this.wrapLinear(linear + i)), mode);
   }
 
