@@ -778,6 +778,14 @@ export class Cpu {
       if (s[I_HALTED] !== 0) {
         if (!this.wakeFromHalt()) return ExitReason.Halted;
       }
+      if (this.nmiPending && !this.nmiBlocked && s[I_SHADOW] === 0) {
+        // NMI: not maskable by IF; further NMIs are blocked until the next IRET (SDM Vol. 3, 6.7.1).
+        this.nmiPending = false;
+        this.nmiBlocked = true;
+        s[I_HALTED] = 0;
+        const exit = this.deliverSafely(VEC_NMI, -1, false, true);
+        if (exit >= 0) return exit;
+      }
       if (this.interruptSource !== null && s[I_SHADOW] === 0 && (s[I_RFLAGS]! & IF) !== 0 && this.interruptSource.hasInterrupt()) {
         const exit = this.deliverSafely(this.interruptSource.acknowledge(), -1, false, true);
         if (exit >= 0) return exit;
@@ -807,7 +815,20 @@ export class Cpu {
     return ExitReason.Budget;
   }
 
+  /** An NMI is latched until it can be delivered. */
+  nmiPending = false;
+  /** Set while an NMI handler runs (until IRET). */
+  nmiBlocked = false;
+
+  raiseNmi(): void {
+    this.nmiPending = true;
+  }
+
   private wakeFromHalt(): boolean {
+    if (this.nmiPending && !this.nmiBlocked) {
+      this.s[I_HALTED] = 0;
+      return true;
+    }
     const src = this.interruptSource;
     if (src !== null && (this.s[I_RFLAGS]! & IF) !== 0 && src.hasInterrupt()) {
       this.s[I_HALTED] = 0;
@@ -870,13 +891,13 @@ export class Cpu {
   }
 
   /** Software interrupts (INT n, INT3, INTO) are delivered from handlers with RIP after the instruction. */
-  softwareInterrupt(vector: number): void {
+  softwareInterrupt(vector: number, checkGateDpl = true): void {
     if (this.exitOnException) {
       // Report it like a trap: RIP already points after the instruction.
       this.faultIsTrap = true;
       this.raise(vector);
     }
-    this.deliver(vector, -1, true, false);
+    this.deliver(vector, -1, checkGateDpl, false);
     this.blockBreak = true;
   }
 

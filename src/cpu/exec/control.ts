@@ -158,8 +158,9 @@ export function int3(cpu: Cpu): void {
   cpu.softwareInterrupt(3);
 }
 
+/** INT1 (ICEBP): a #DB trap without the gate-DPL check of INT n (SDM Vol. 3, 6.12.1.1). */
 export function int1(cpu: Cpu): void {
-  cpu.softwareInterrupt(1);
+  cpu.softwareInterrupt(1, false);
 }
 
 export function into(cpu: Cpu): void {
@@ -169,6 +170,8 @@ export function into(cpu: Cpu): void {
 /** IRET in real mode (SDM Vol. 2, IRET "REAL-ADDRESS-MODE"); protected forms: system layer. */
 export function iret(cpu: Cpu, ins: Instr): void {
   const s = cpu.s;
+  // Any IRET ends NMI blocking, even one that faults later (SDM Vol. 3, 6.7.1).
+  cpu.nmiBlocked = false;
   const size = ins.opSize;
   if (s[I_MODE] !== DecodeMode.Real) {
     cpu.iretProtected(ins);

@@ -12,6 +12,7 @@ import * as control from './control.js';
 import * as string from './string.js';
 import * as io from './io.js';
 import * as system from './system.js';
+import * as debugRegisters from '../system/debug-registers.js';
 import * as msr from '../system/msr.js';
 import * as fastSyscall from '../system/fast-syscall.js';
 import * as descriptorOps from '../system/descriptor-ops.js';
@@ -42,6 +43,7 @@ export const IMPLEMENTED: Partial<Record<ExecName, Handler>> = {
   call_indirect: control.call_indirect, ret: control.ret, loop: control.loop, loope: control.loope,
   loopne: control.loopne, jcxz: control.jcxz, jmpf: control.jmpf, callf: control.callf,
   jmpf_indirect: control.jmpf_indirect, callf_indirect: control.callf_indirect, retf: control.retf,
+  mov_from_dr: debugRegisters.mov_from_dr, mov_to_dr: debugRegisters.mov_to_dr,
   int: control.int, int3: control.int3, int1: control.int1, into: control.into, iret: control.iret,
   hlt: control.hlt, bound: control.bound,
   movs: string.movs, stos: string.stos, lods: string.lods, cmps: string.cmps, scas: string.scas,
