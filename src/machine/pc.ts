@@ -1,0 +1,250 @@
+import { PhysicalMemory, type ShadowHandle } from '../mem/physical-memory.js';
+import { PortBus } from '../bus/port-bus.js';
+import { dmaFrom } from '../bus/dma-memory.js';
+import type { IrqLine } from '../bus/irq-line.js';
+import { CodeCache, Cpu, CPU_BLOCK_BYTES, ExitReason } from '../cpu/cpu.js';
+import { I_HALTED } from '../cpu/state/cpu-state.js';
+import { DEFAULT_FEATURES, type CpuFeatures } from '../cpu/cpuid.js';
+import { VirtualClock } from './clock.js';
+import { TimerQueue } from './timer-queue.js';
+import { Scheduler } from './scheduler.js';
+import { Pic8259 } from '../devices/pic8259.js';
+import { Pit8254 } from '../devices/pit8254.js';
+import { RtcCmos } from '../devices/rtc-cmos.js';
+import { Uart16550 } from '../devices/uart16550.js';
+import { DebugConsole } from '../devices/debug-console.js';
+import { PostPort } from '../devices/post-port.js';
+import { IsaDebugExit } from '../devices/isa-debug-exit.js';
+import { SystemControlPortA } from '../devices/system-control-port.js';
+import { FwCfg, FwCfgKey, FW_CFG_PORT_SELECTOR, le } from '../devices/fw-cfg.js';
+import { PciHost } from '../devices/pci/pci-host.js';
+import { I440fx } from '../devices/pci/i440fx.js';
+import { Piix3 } from '../devices/pci/piix3.js';
+import type { CharBackend } from '../backends/char.js';
+import { IrqLine as Line } from '../bus/irq-line.js';
+
+/**
+ * QEMU's "pc" board (i440FX + PIIX3), the machine Debian's SeaBIOS is built for: RAM below the
+ * PCI hole and above 4 GiB, the BIOS ROM at the top of 4 GiB with its last 128 KiB aliased at
+ * 0xE0000 through the PAM shadow ranges, the legacy ISA devices, PCI configuration, fw_cfg with
+ * QEMU's items, and a virtual clock with a timer queue. Reset puts vCPU 0 at F000:FFF0.
+ */
+
+const WASM_PAGE = 65536;
+const MIB = 1 << 20;
+/** QEMU's default for the i440FX: RAM below 4 GiB stops at 3.5 GiB (max-ram-below-4g). */
+const MAX_RAM_BELOW_4G = 0xe0000000;
+const OPEN_BUS_SIZE = 0x20000;
+
+export interface PcOptions {
+  /** Guest RAM in bytes. */
+  ramSize: number;
+  cpus?: number;
+  /** The firmware image (SeaBIOS bios.bin / bios-256k.bin): 64 KiB to 16 MiB, a multiple of 64 KiB. */
+  bios: Uint8Array;
+  features?: CpuFeatures;
+  /** Deterministic time (instruction-driven) for reproducible runs; real time otherwise. */
+  clock?: VirtualClock;
+  /** Backend of COM1; null leaves the port unconnected. */
+  serial?: CharBackend | null;
+  /** Bytes written to the debug-console ports 0x402 (SeaBIOS log) and 0xE9. */
+  debugConsole?: (byte: number) => void;
+  /** Boot order written to CMOS and fw_cfg (default: disk, cdrom, network). */
+  bootOrder?: ('floppy' | 'disk' | 'cdrom' | 'network')[];
+  /** When COM1 should also carry the firmware's console (QEMU's -nographic). */
+  serialConsole?: boolean;
+  /** isa-debug-exit (port 0xF4) was written: the guest asked to exit with this status. */
+  onDebugExit?: (status: number) => void;
+}
+
+export class PcMachine {
+  readonly memory: WebAssembly.Memory;
+  readonly physical: PhysicalMemory;
+  readonly ports = new PortBus();
+  readonly code: CodeCache;
+  readonly cpus: Cpu[] = [];
+  readonly clock: VirtualClock;
+  readonly timers: TimerQueue;
+  readonly scheduler: Scheduler;
+  readonly pic = new Pic8259();
+  readonly pit: Pit8254;
+  readonly rtc: RtcCmos;
+  readonly com1: Uart16550;
+  readonly fwCfg: FwCfg;
+  readonly pci = new PciHost();
+  readonly i440fx: I440fx;
+  readonly piix3: Piix3;
+  readonly ramBelow4g: number;
+  readonly ramAbove4g: number;
+  /** Set when the guest requested a reset (triple fault, 0xCF9, port 0x92, 8042); the run loop performs it. */
+  resetRequested = false;
+  private readonly ramOffset: number;
+  private readonly pam: ShadowHandle[] = [];
+
+  constructor(readonly options: PcOptions) {
+    const cpuCount = options.cpus ?? 1;
+    if (cpuCount < 1 || cpuCount > 255) throw new Error(`cannot build a machine with ${cpuCount} vCPUs`);
+    const bios = options.bios;
+    if (bios.length < 0x10000 || bios.length > 16 * MIB || bios.length % 0x10000 !== 0) {
+      throw new Error(`the BIOS image must be 64 KiB to 16 MiB in 64 KiB steps (got ${bios.length} bytes)`);
+    }
+    const ramSize = Math.ceil(options.ramSize / MIB) * MIB;
+    this.ramBelow4g = Math.min(ramSize, MAX_RAM_BELOW_4G);
+    this.ramAbove4g = ramSize - this.ramBelow4g;
+    const stateBytes = Math.ceil((cpuCount * CPU_BLOCK_BYTES) / WASM_PAGE) * WASM_PAGE;
+    const total = stateBytes + ramSize + bios.length + OPEN_BUS_SIZE;
+    if (total > 0xffff0000) throw new Error(`${ramSize / MIB} MiB of RAM does not fit in one 4 GiB WebAssembly memory; use less RAM`);
+    const pages = Math.ceil(total / WASM_PAGE);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.physical = new PhysicalMemory(this.memory);
+    this.ramOffset = stateBytes;
+    const biosHost = stateBytes + ramSize;
+    const openBusHost = biosHost + bios.length;
+    const bytes = new Uint8Array(this.memory.buffer);
+    bytes.set(bios, biosHost);
+    bytes.fill(0xff, openBusHost, openBusHost + OPEN_BUS_SIZE);
+
+    // Memory map: conventional RAM, the VGA window (unclaimed until a display exists), the PAM
+    // shadow ranges C0000-FFFFF, extended RAM, the BIOS at the top of 4 GiB, RAM above 4 GiB.
+    const mem = this.physical;
+    mem.mapRam('ram-low', 0, 0xa0000, stateBytes);
+    const isaBiosHost = biosHost + bios.length - 0x20000;
+    for (let i = 0; i < 12; i++) {
+      const start = 0xc0000 + i * 0x4000;
+      const romHost = start >= 0xe0000 ? isaBiosHost + (start - 0xe0000) : openBusHost + (start - 0xc0000);
+      this.pam.push(mem.mapShadow(`pam-${start.toString(16)}`, start, 0x4000, stateBytes + start, romHost));
+    }
+    this.pam.unshift(mem.mapShadow('pam-f0000', 0xf0000, 0x10000, stateBytes + 0xf0000, isaBiosHost + 0x10000));
+    mem.mapRam('ram', 0x100000, this.ramBelow4g - 0x100000, stateBytes + 0x100000);
+    mem.mapRom('bios', 2 ** 32 - bios.length, bios.length, biosHost);
+    if (this.ramAbove4g > 0) mem.mapRam('ram-high', 2 ** 32, this.ramAbove4g, stateBytes + this.ramBelow4g);
+
+    this.code = new CodeCache(mem);
+    for (let i = 0; i < cpuCount; i++) {
+      const cpu = new Cpu(mem, this.ports, this.code, i * CPU_BLOCK_BYTES, i, options.features ?? DEFAULT_FEATURES);
+      cpu.onReset = () => { this.resetRequested = true; };
+      this.cpus.push(cpu);
+    }
+    this.cpus[0]!.interruptSource = this.pic;
+
+    this.clock = options.clock ?? VirtualClock.realtime();
+    this.timers = new TimerQueue(this.clock);
+    this.scheduler = new Scheduler(this.cpus, this.clock, this.timers);
+
+    // ISA devices.
+    this.pic.registerPorts(this.ports);
+    this.pit = new Pit8254(this.timers, { irq0: this.pic.irq(0) });
+    this.pit.registerPorts(this.ports);
+    this.rtc = new RtcCmos(this.timers, { irq: this.pic.irq(8) });
+    this.rtc.setMemoryLayout({ belowFourG: this.ramBelow4g, aboveFourG: this.ramAbove4g, cpus: cpuCount });
+    this.rtc.setBootOrder(options.bootOrder ?? ['disk', 'cdrom', 'network']);
+    this.rtc.registerPorts(this.ports);
+    this.com1 = new Uart16550(this.timers, this.pic.irq(4), options.serial ?? null);
+    this.com1.registerPorts(this.ports, 0x3f8, 'com1');
+    const debug = options.debugConsole ?? (() => {});
+    this.ports.register('debugcon', 0x402, 1, new DebugConsole(debug));
+    this.ports.register('debugcon-e9', 0xe9, 1, new DebugConsole(debug));
+    this.ports.register('post', 0x80, 1, new PostPort());
+    if (options.onDebugExit) this.ports.register('isa-debug-exit', 0xf4, 1, new IsaDebugExit(options.onDebugExit));
+    const a20 = new Line((level) => this.setA20(level), 'a20');
+    this.ports.register('port92', 0x92, 1, new SystemControlPortA(a20, () => { this.resetRequested = true; }));
+
+    // PCI: the host bridge at 00.0 and the PIIX3 ISA bridge at 01.0.
+    this.i440fx = new I440fx(this.pam);
+    this.piix3 = new Piix3((irq, level) => this.pic.irq(irq).set(level), () => { this.resetRequested = true; });
+    this.pci.attach(0, 0, this.i440fx);
+    this.pci.attach(1, 0, this.piix3);
+    // 0xCF8-0xCFB: a dword access is CONFIG_ADDRESS; a byte access to 0xCF9 is the PIIX3 reset
+    // control register (82371SB datasheet, 4.1.5); other accesses there reach nothing.
+    const address = this.pci.addressPort, rcr = this.piix3.resetControlPort;
+    this.ports.register('pci-conf-address+rcr', 0xcf8, 4, {
+      read: (offset, size) => (size === 4 ? address.read(0, 4) : offset === 1 && size === 1 ? rcr.read(0, 1) : 0xff),
+      write: (offset, size, value) => {
+        if (size === 4) address.write(0, 4, value);
+        else if (offset === 1 && size === 1) rcr.write(0, 1, value);
+      },
+    });
+    this.ports.register('pci-conf-data', 0xcfc, 4, this.pci.dataPort);
+
+    // fw_cfg with QEMU's items for the pc machine.
+    this.fwCfg = new FwCfg(dmaFrom(mem));
+    this.ports.register('fw_cfg', FW_CFG_PORT_SELECTOR, 12, this.fwCfg);
+    this.describeMachine(cpuCount, options);
+    this.reset();
+  }
+
+  private describeMachine(cpuCount: number, options: PcOptions): void {
+    const fw = this.fwCfg;
+    fw.setNumber(FwCfgKey.RamSize, this.ramBelow4g + this.ramAbove4g, 8);
+    fw.setNumber(FwCfgKey.NbCpus, cpuCount, 2);
+    fw.setNumber(FwCfgKey.MaxCpus, cpuCount, 2);
+    fw.setNumber(FwCfgKey.NoGraphic, options.serialConsole ? 1 : 0, 2);
+    fw.setNumber(FwCfgKey.BootMenu, 0, 2);
+    fw.setNumber(FwCfgKey.Numa, 0, 8);
+    fw.setNumber(FwCfgKey.X86Irq0Override, 1, 4);
+    // The e820 map (etc/e820): usable RAM below the hole and above 4 GiB. SeaBIOS adds its own
+    // reservations (EBDA, BIOS area) on top.
+    const entries: [number, number, number][] = [[0, this.ramBelow4g, 1]];
+    if (this.ramAbove4g > 0) entries.push([2 ** 32, this.ramAbove4g, 1]);
+    const e820 = new Uint8Array(entries.length * 20);
+    entries.forEach(([address, length, type], i) => {
+      e820.set(le(address, 8), i * 20);
+      e820.set(le(length, 8), i * 20 + 8);
+      e820.set(le(type, 4), i * 20 + 16);
+    });
+    fw.addFile('etc/e820', e820);
+    if (options.serialConsole) fw.addFile('etc/sercon-port', le(0x3f8, 2));
+    fw.addFile('etc/boot-fail-wait', le(5, 4));
+  }
+
+  /** A20 gate (port 0x92 bit 1, the 8042 output port): when off, physical bit 20 is forced to 0. */
+  setA20(enabled: boolean): void {
+    const mask = enabled ? -1 : ~(1 << 20);
+    for (const cpu of this.cpus) {
+      if (cpu.a20Mask !== mask) {
+        cpu.a20Mask = mask;
+        cpu.flushTlb();
+      }
+    }
+  }
+
+  /** Power-on / hard reset: CPUs to their reset state, vCPU 0 runs from F000:FFF0, others wait. */
+  reset(): void {
+    this.resetRequested = false;
+    this.i440fx.writeConfig(0x59, 4, 0);
+    this.i440fx.writeConfig(0x5c, 4, 0);
+    for (const cpu of this.cpus) {
+      cpu.reset();
+      cpu.a20Mask = -1;
+    }
+    // Application processors wait for INIT/SIPI (delivered by the local APIC); until then they
+    // stay halted with no interrupt source.
+    for (const cpu of this.cpus.slice(1)) cpu.s[I_HALTED] = 1;
+  }
+
+  /** RAM contents at a guest-physical address (for loaders and tests). */
+  ramView(phys: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.ramOffset + phys, length);
+  }
+
+  /**
+   * Run for up to `ns` of guest time (deterministic clock) or until `until()` holds; performs
+   * guest-requested resets. Returns 'idle' when every vCPU halted with no timer pending.
+   */
+  runFor(ns: number, until: () => boolean = () => false): 'done' | 'idle' | 'stopped' {
+    const end = this.clock.now() + ns;
+    while (this.clock.now() < end && !until()) {
+      const step = this.scheduler.step(end);
+      if (this.resetRequested) this.reset();
+      // A triple fault requested a reset (performed above); any other exit stops the machine.
+      if (step.exit !== null && step.exit !== ExitReason.TripleFault) return 'stopped';
+      if (step.idle && this.timers.nextDeadline() === Infinity) return 'idle';
+      if (step.idle && !this.clock.deterministic) return 'idle';
+    }
+    return 'done';
+  }
+
+  irq(n: number): IrqLine {
+    return this.pic.irq(n);
+  }
+}
