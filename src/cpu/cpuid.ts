@@ -108,6 +108,8 @@ export const IMPLEMENTED_FEATURES: readonly string[] = [
   'de', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'sep', 'mtrr', 'pge', 'cmov', 'pat', 'pse36',
   'cx16', 'popcnt', 'hypervisor', 'fsgsbase', 'rdpid',
   'lahfLm', 'abm', 'syscall', 'nx', 'page1gb', 'rdtscp', 'lm',
+  // src/cpu/sse: MMX, SSE through SSE4.2 (incl. PCMPxSTRx, CRC32) with MXCSR rounding, DAZ/FTZ, #XM.
+  'mmx', 'sse', 'sse2', 'sse3', 'ssse3', 'sse41', 'sse42',
 ];
 
 /** Physical and linear address widths (leaf 80000008h EAX): 40 and 48 bits, as the page walker models. */

@@ -17,6 +17,7 @@ import {
   ORACLE_DATA_BASE,
   ORACLE_FLAGS_MASK,
   type OracleCase,
+  type SimdState,
 } from '../support/oracle-fixture.js';
 
 /** Mirror of the interface exported by tests/support/snippet.ts. */
@@ -28,12 +29,14 @@ interface SnippetInit {
   mem: Uint8Array;
   codeBase: number;
   dataBase: number;
+  simd?: SimdState;
 }
 interface SnippetResult {
   gpr: bigint[];
   rflags: bigint;
   mem: Uint8Array;
   fault: null | { vector: number; offset: number };
+  simd?: SimdState;
 }
 type RunSnippet = (init: SnippetInit) => SnippetResult;
 
@@ -82,6 +85,7 @@ function checkCase(c: OracleCase, run: RunSnippet): void {
     mem: c.init.mem.slice(),
     codeBase: ORACLE_CODE_BASE,
     dataBase: ORACLE_DATA_BASE,
+    simd: c.init.simd,
   });
   const problems: string[] = [];
   const w = c.mode === 32 ? 8 : 16;
@@ -105,6 +109,20 @@ function checkCase(c: OracleCase, run: RunSnippet): void {
   const af2 = res.rflags & ORACLE_FLAGS_MASK;
   if (ef2 !== af2) {
     problems.push(`  rflags&0xcd5: expected ${hex(ef2, 4)} [${flagNames(ef2)}]  actual ${hex(af2, 4)} [${flagNames(af2)}]  (initial ${hex(c.init.rflags, 4)})`);
+  }
+  const es = c.final.simd;
+  if (es) {
+    const hexLe = (b: Uint8Array | undefined): string => (b ? Array.from(b).reverse().map((x) => x.toString(16).padStart(2, '0')).join('') : '-');
+    for (let r = 0; r < 16; r++) {
+      const e = hexLe(es.xmm[r]), a = hexLe(res.simd?.xmm[r]);
+      if (e !== a) problems.push(`  xmm${r}: expected ${e}  actual ${a}  (initial ${hexLe(c.init.simd?.xmm[r])})`);
+    }
+    for (let r = 0; r < 8; r++) {
+      const e = hexLe(es.mm[r]), a = hexLe(res.simd?.mm[r]);
+      if (e !== a) problems.push(`  mm${r}: expected ${e}  actual ${a}  (initial ${hexLe(c.init.simd?.mm[r])})`);
+    }
+    const am = res.simd?.mxcsr ?? -1;
+    if (es.mxcsr !== am) problems.push(`  mxcsr: expected ${hex(es.mxcsr, 4)}  actual ${hex(am, 4)}  (initial ${hex(c.init.simd?.mxcsr ?? 0, 4)})`);
   }
   if (res.mem.length !== c.final.mem.length) {
     problems.push(`  mem: expected ${c.final.mem.length} bytes, got ${res.mem.length}`);

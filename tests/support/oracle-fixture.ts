@@ -35,13 +35,27 @@ export interface RawMemInit {
   patch?: MemRange[];
 }
 
+/** SIMD state of a case (SIMD families only): XMM0-15, MM0-7 as big-endian hex, MXCSR. */
+export interface RawSimdState {
+  xmm?: string[];
+  mm?: string[];
+  mxcsr?: string;
+}
+
 export interface RawOracleCase {
   name: string;
   mode: 64 | 32;
   code: string;
-  init: { gpr: string[]; rflags: string; mem: RawMemInit };
-  final: { gpr: string[]; rflags: string; mem: MemRange[] };
+  init: { gpr: string[]; rflags: string; mem: RawMemInit } & RawSimdState;
+  final: { gpr: string[]; rflags: string; mem: MemRange[] } & RawSimdState;
   fault: null | { vector: number; offset: number };
+}
+
+/** Decoded SIMD state: 16 XMM registers and 8 MMX registers as little-endian bytes. */
+export interface SimdState {
+  xmm: Uint8Array[];
+  mm: Uint8Array[];
+  mxcsr: number;
 }
 
 export interface RawOracleFile {
@@ -59,8 +73,8 @@ export interface OracleCase {
   mode: 64 | 32;
   code: Uint8Array;
   codeHex: string;
-  init: { gpr: bigint[]; rflags: bigint; mem: Uint8Array };
-  final: { gpr: bigint[]; rflags: bigint; mem: Uint8Array };
+  init: { gpr: bigint[]; rflags: bigint; mem: Uint8Array; simd?: SimdState };
+  final: { gpr: bigint[]; rflags: bigint; mem: Uint8Array; simd?: SimdState };
   fault: null | { vector: number; offset: number };
 }
 
@@ -139,6 +153,13 @@ export function diffRanges(a: Uint8Array, b: Uint8Array, gap = 4): MemRange[] {
   return out;
 }
 
+/** Decode a SIMD image; in a final image "" means "as in `init`". */
+function decodeSimd(raw: RawSimdState, init?: SimdState): SimdState | undefined {
+  if (!raw.xmm || !raw.mm || raw.mxcsr === undefined) return undefined;
+  const le = (h: string, old: Uint8Array | undefined): Uint8Array => (h === '' && old ? old.slice() : hexToBytes(h).reverse());
+  return { xmm: raw.xmm.map((h, r) => le(h, init?.xmm[r])), mm: raw.mm.map((h, r) => le(h, init?.mm[r])), mxcsr: Number(raw.mxcsr) };
+}
+
 function decodeCase(raw: RawOracleCase, family: string, size: number): OracleCase {
   const gpr = (xs: string[]): bigint[] => {
     if (xs.length !== 16) throw new Error(`${raw.name}: expected 16 GPRs`);
@@ -146,14 +167,15 @@ function decodeCase(raw: RawOracleCase, family: string, size: number): OracleCas
   };
   const initMem = buildInitMem(raw.init.mem, size);
   const finalMem = applyPatches(initMem.slice(), raw.final.mem);
+  const initSimd = decodeSimd(raw.init);
   return {
     name: raw.name,
     family,
     mode: raw.mode,
     code: hexToBytes(raw.code),
     codeHex: raw.code,
-    init: { gpr: gpr(raw.init.gpr), rflags: BigInt(raw.init.rflags), mem: initMem },
-    final: { gpr: gpr(raw.final.gpr), rflags: BigInt(raw.final.rflags), mem: finalMem },
+    init: { gpr: gpr(raw.init.gpr), rflags: BigInt(raw.init.rflags), mem: initMem, simd: initSimd },
+    final: { gpr: gpr(raw.final.gpr), rflags: BigInt(raw.final.rflags), mem: finalMem, simd: decodeSimd(raw.final, initSimd) },
     fault: raw.fault,
   };
 }

@@ -9,9 +9,14 @@ import { ExitReason } from '../../src/cpu/cpu.js';
 import { I_RFLAGS, I_RIP } from '../../src/cpu/state/cpu-state.js';
 import { getFlags } from '../../src/cpu/exec/flags.js';
 import { DEFAULT_FEATURES } from '../../src/cpu/cpuid.js';
+import { I_CR } from '../../src/cpu/state/cpu-state.js';
+import { offsetOf } from '../../src/cpu/state/layout.js';
+import type { SimdState } from './oracle-fixture.js';
 
-export interface SnippetInit { mode: 64 | 32; code: Uint8Array; gpr: bigint[]; rflags: bigint; mem: Uint8Array; codeBase: number; dataBase: number }
-export interface SnippetResult { gpr: bigint[]; rflags: bigint; mem: Uint8Array; fault: null | { vector: number; offset: number } }
+const XMM_BYTES = offsetOf('xmm'), FPR_BYTES = offsetOf('fpuRegs'), I_MXCSR = offsetOf('mxcsr') >> 2;
+
+export interface SnippetInit { mode: 64 | 32; code: Uint8Array; gpr: bigint[]; rflags: bigint; mem: Uint8Array; codeBase: number; dataBase: number; simd?: SimdState }
+export interface SnippetResult { gpr: bigint[]; rflags: bigint; mem: Uint8Array; fault: null | { vector: number; offset: number }; simd: SimdState }
 
 const PAGE_TABLES = 0x300000;
 const HLT = 0xf4;
@@ -44,6 +49,15 @@ export function runSnippet(init: SnippetInit): SnippetResult {
   const s = cpu.s;
   for (let i = 0; i < 16; i++) cpu.state.setGpr(i, init.mode === 32 ? init.gpr[i]! & 0xffffffffn : init.gpr[i]!);
   s[I_RFLAGS] = Number(init.rflags & 0xcd5n) | 0x202;
+  // The OS state of a Linux process: CR4.OSFXSR and OSXMMEXCPT set, MXCSR at its default.
+  s[I_CR + 8] = s[I_CR + 8]! | 0x600;
+  s[I_MXCSR] = 0x1f80;
+  const u8 = cpu.state.u8;
+  if (init.simd) {
+    for (let r = 0; r < 16; r++) u8.set(init.simd.xmm[r]!, XMM_BYTES + 16 * r);
+    for (let r = 0; r < 8; r++) u8.set(init.simd.mm[r]!, FPR_BYTES + 16 * r);
+    s[I_MXCSR] = init.simd.mxcsr;
+  }
   s[I_RIP] = init.codeBase;
   cpu.exitOnException = true;
   const exit = cpu.run(1_000_000);
@@ -58,5 +72,8 @@ export function runSnippet(init: SnippetInit): SnippetResult {
   }
   const gpr: bigint[] = [];
   for (let i = 0; i < 16; i++) gpr.push(cpu.state.getGpr(i));
-  return { gpr, rflags: BigInt(getFlags(s) >>> 0), mem: mem.dump(init.dataBase, init.mem.length), fault };
+  const simd: SimdState = { xmm: [], mm: [], mxcsr: s[I_MXCSR]! >>> 0 };
+  for (let r = 0; r < 16; r++) simd.xmm.push(u8.slice(XMM_BYTES + 16 * r, XMM_BYTES + 16 * r + 16));
+  for (let r = 0; r < 8; r++) simd.mm.push(u8.slice(FPR_BYTES + 16 * r, FPR_BYTES + 16 * r + 8));
+  return { gpr, rflags: BigInt(getFlags(s) >>> 0), mem: mem.dump(init.dataBase, init.mem.length), fault, simd };
 }

@@ -13,6 +13,7 @@
  *  - mode 32 cases only use the low 32 bits of rax..rdi; r8..r15 are 0.
  */
 import { fillDataWindow, ORACLE_DATA_BASE, type MemRange, type RawMemInit } from '../../tests/support/oracle-fixture.js';
+import { generateSimdFamilies } from './simd-cases.js';
 
 export type Mode = 64 | 32;
 
@@ -26,6 +27,8 @@ export interface CaseSpec {
   gpr: bigint[];
   rflags: bigint;
   mem: RawMemInit;
+  /** SIMD cases: XMM0-15 then MM0-7 as hex (320 bytes), and MXCSR (simd-cases.ts). */
+  simd?: { regs: string; mxcsr: number };
 }
 
 export interface Family {
@@ -43,7 +46,7 @@ const DF = 0x400n;
 // ---------------------------------------------------------------- PRNG
 
 /** splitmix64 */
-class Rng {
+export class Rng {
   private s: bigint;
   constructor(seed: number) {
     this.s = BigInt(seed) & M64;
@@ -1262,5 +1265,6 @@ export function generateFamilies(seed = 0x86086): Family[] {
     const rng = new Rng(seed * 1000 + i);
     out.push({ name, description, cases: fn(rng) });
   });
+  out.push(...generateSimdFamilies(seed));
   return out;
 }

@@ -6,10 +6,12 @@
  *
  * Input: one case per line, space separated, all numbers in hex without 0x:
  *   <id> <mode:64|32> <codehex|-> <rax> <rcx> <rdx> <rbx> <rsp> <rbp> <rsi> <rdi>
- *   <r8> ... <r15> <rflags> <memhex (exactly DATA_SIZE bytes)>
+ *   <r8> ... <r15> <rflags> <memhex (exactly DATA_SIZE bytes)> [<simdhex> <mxcsr>]
+ * The optional SIMD fields (SIMD cases) are XMM0..XMM15 then MM0..MM7 (320 bytes) and MXCSR;
+ * they are loaded before the snippet and printed after it (from the signal frame on a fault).
  *
  * Output: one line per case:
- *   <id> ok|fault|timeout <vector> <faultoff> <16 gprs> <rflags> <memhex>
+ *   <id> ok|fault|timeout <vector> <faultoff> <16 gprs> <rflags> <memhex> [<simdhex> <mxcsr>]
  * (vector/faultoff are "-" when status is ok.  In mode 32 the GPRs are
  * truncated to their low 32 bits.)
  *
@@ -51,6 +53,13 @@
 uint64_t g_in[17] __attribute__((used));
 uint64_t g_out[17] __attribute__((used));
 uint64_t g_host_rsp __attribute__((used));
+/* SIMD state (cases with a 22nd/23rd field): XMM0-15, MM0-7, MXCSR in and out. */
+uint8_t g_xin[16 * 16 + 8 * 8] __attribute__((used, aligned(16)));
+uint8_t g_xout[16 * 16 + 8 * 8] __attribute__((used, aligned(16)));
+uint32_t g_mxin __attribute__((used)) = 0x1f80;
+uint32_t g_mxout __attribute__((used));
+uint32_t g_mxdefault __attribute__((used)) = 0x1f80;
+uint8_t g_simd __attribute__((used));
 uint64_t g_enter_target __attribute__((used));
 uint64_t g_code_addr __attribute__((used)) = CODE_BASE;
 /* m16:32 far pointer for entering compatibility mode */
@@ -67,6 +76,23 @@ __asm__(
     "  mov %rsp, g_host_rsp(%rip)\n"
     /* Compatibility mode needs usable DS/ES (Linux leaves them null for 64-bit tasks). */
     "  mov $0x2b, %eax\n  mov %eax, %ds\n  mov %eax, %es\n"
+    /* SIMD cases: load XMM0-15, MM0-7 and MXCSR (before RFLAGS, which cmpb would change). */
+    "  cmpb $0, g_simd(%rip)\n"
+    "  je 1f\n"
+    "  movdqu g_xin+0(%rip), %xmm0\n  movdqu g_xin+16(%rip), %xmm1\n"
+    "  movdqu g_xin+32(%rip), %xmm2\n  movdqu g_xin+48(%rip), %xmm3\n"
+    "  movdqu g_xin+64(%rip), %xmm4\n  movdqu g_xin+80(%rip), %xmm5\n"
+    "  movdqu g_xin+96(%rip), %xmm6\n  movdqu g_xin+112(%rip), %xmm7\n"
+    "  movdqu g_xin+128(%rip), %xmm8\n  movdqu g_xin+144(%rip), %xmm9\n"
+    "  movdqu g_xin+160(%rip), %xmm10\n  movdqu g_xin+176(%rip), %xmm11\n"
+    "  movdqu g_xin+192(%rip), %xmm12\n  movdqu g_xin+208(%rip), %xmm13\n"
+    "  movdqu g_xin+224(%rip), %xmm14\n  movdqu g_xin+240(%rip), %xmm15\n"
+    "  movq g_xin+256(%rip), %mm0\n  movq g_xin+264(%rip), %mm1\n"
+    "  movq g_xin+272(%rip), %mm2\n  movq g_xin+280(%rip), %mm3\n"
+    "  movq g_xin+288(%rip), %mm4\n  movq g_xin+296(%rip), %mm5\n"
+    "  movq g_xin+304(%rip), %mm6\n  movq g_xin+312(%rip), %mm7\n"
+    "  ldmxcsr g_mxin(%rip)\n"
+    "1:\n"
     "  pushq g_in+128(%rip)\n"
     "  popfq\n"
     "  mov g_in+0(%rip), %rax\n"
@@ -110,10 +136,29 @@ __asm__(
     "  mov %r13, g_out+104(%rip)\n"
     "  mov %r14, g_out+112(%rip)\n"
     "  mov %r15, g_out+120(%rip)\n"
+    "  movdqu %xmm0, g_xout+0(%rip)\n  movdqu %xmm1, g_xout+16(%rip)\n"
+    "  movdqu %xmm2, g_xout+32(%rip)\n  movdqu %xmm3, g_xout+48(%rip)\n"
+    "  movdqu %xmm4, g_xout+64(%rip)\n  movdqu %xmm5, g_xout+80(%rip)\n"
+    "  movdqu %xmm6, g_xout+96(%rip)\n  movdqu %xmm7, g_xout+112(%rip)\n"
+    "  movdqu %xmm8, g_xout+128(%rip)\n  movdqu %xmm9, g_xout+144(%rip)\n"
+    "  movdqu %xmm10, g_xout+160(%rip)\n  movdqu %xmm11, g_xout+176(%rip)\n"
+    "  movdqu %xmm12, g_xout+192(%rip)\n  movdqu %xmm13, g_xout+208(%rip)\n"
+    "  movdqu %xmm14, g_xout+224(%rip)\n  movdqu %xmm15, g_xout+240(%rip)\n"
+    "  stmxcsr g_mxout(%rip)\n"
+    "  ldmxcsr g_mxdefault(%rip)\n"
     "  mov g_host_rsp(%rip), %rsp\n"
+    /* MM0-7 after RFLAGS is saved: only SIMD cases touch them (then EMMS for the C code). */
     "  pushfq\n"
     "  pop %rax\n"
     "  mov %rax, g_out+128(%rip)\n"
+    "  cmpb $0, g_simd(%rip)\n"
+    "  je 2f\n"
+    "  movq %mm0, g_xout+256(%rip)\n  movq %mm1, g_xout+264(%rip)\n"
+    "  movq %mm2, g_xout+272(%rip)\n  movq %mm3, g_xout+280(%rip)\n"
+    "  movq %mm4, g_xout+288(%rip)\n  movq %mm5, g_xout+296(%rip)\n"
+    "  movq %mm6, g_xout+304(%rip)\n  movq %mm7, g_xout+312(%rip)\n"
+    "  emms\n"
+    "2:\n"
     "  cld\n"
     "  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %rbp\n  pop %rbx\n"
     "  ret\n"
@@ -149,6 +194,12 @@ static void on_signal(int sig, siginfo_t *si, void *ctxp) {
                                     REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15 };
     for (int i = 0; i < 16; i++) g_out[i] = (uint64_t)g[order[i]];
     g_out[16] = (uint64_t)g[REG_EFL];
+    if (g_simd && uc->uc_mcontext.fpregs) {
+        struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+        memcpy(g_xout, fp->_xmm, 16 * 16);
+        for (int i = 0; i < 8; i++) memcpy(g_xout + 256 + 8 * i, fp->_st[i].significand, 8);
+        g_mxout = fp->mxcsr;
+    }
     g_fault_rip = rip;
     g_fault_vector = sig == SIGALRM ? -1 : (long)g[REG_TRAPNO];
     g_fault_kind = sig == SIGALRM ? 2 : 1;
@@ -222,8 +273,8 @@ int main(void) {
         int nt = 0;
         for (char *save = NULL, *t = strtok_r(line, " ", &save); t && nt < 64; t = strtok_r(NULL, " ", &save))
             tok[nt++] = t;
-        if (nt != 21) {
-            fprintf(stderr, "harness: line %ld: expected 21 fields, got %d\n", lineno, nt);
+        if (nt != 21 && nt != 23) {
+            fprintf(stderr, "harness: line %ld: expected 21 or 23 fields, got %d\n", lineno, nt);
             return 2;
         }
         const char *id = tok[0];
@@ -242,6 +293,15 @@ int main(void) {
         if (unhex(tok[20], membuf, DATA_SIZE) != (long)DATA_SIZE) {
             fprintf(stderr, "harness: line %ld: bad memory image\n", lineno);
             return 2;
+        }
+
+        g_simd = nt == 23;
+        if (g_simd) {
+            if (unhex(tok[21], g_xin, sizeof g_xin) != (long)sizeof g_xin) {
+                fprintf(stderr, "harness: line %ld: bad SIMD image\n", lineno);
+                return 2;
+            }
+            g_mxin = (uint32_t)strtoul(tok[22], NULL, 16);
         }
 
         /* Set up code page. */
@@ -299,6 +359,14 @@ int main(void) {
         for (size_t i = 0; i < DATA_SIZE; i++) {
             *o++ = hx[dp[i] >> 4];
             *o++ = hx[dp[i] & 15];
+        }
+        if (g_simd) {
+            *o++ = ' ';
+            for (size_t i = 0; i < sizeof g_xout; i++) {
+                *o++ = hx[g_xout[i] >> 4];
+                *o++ = hx[g_xout[i] & 15];
+            }
+            o += sprintf(o, " %x", g_mxout);
         }
         *o++ = '\n';
         fwrite(outline, 1, (size_t)(o - outline), stdout);

@@ -115,6 +115,16 @@ function assemble(work: string, cases: Flat[]): Uint8Array[] {
   return res;
 }
 
+/** Fixture form of a SIMD image: XMM0-15 and MM0-7 as big-endian hex, MXCSR as 0x.... */
+function simdFields(regsHex: string, mxcsr: number): { xmm: string[]; mm: string[]; mxcsr: string } {
+  const bytes = hexToBytes(regsHex);
+  const be = (from: number, n: number): string => bytesToHex(bytes.slice(from, from + n).reverse());
+  const xmm: string[] = [], mm: string[] = [];
+  for (let r = 0; r < 16; r++) xmm.push(be(16 * r, 16));
+  for (let r = 0; r < 8; r++) mm.push(be(256 + 8 * r, 8));
+  return { xmm, mm, mxcsr: '0x' + (mxcsr >>> 0).toString(16) };
+}
+
 function main(): void {
   const families = generateFamilies().filter((f) => !only || only.includes(f.name));
   if (families.length === 0) throw new Error('no families selected');
@@ -137,7 +147,8 @@ function main(): void {
       inits.push(mem);
       const gpr = c.spec.gpr.map((v) => v.toString(16));
       const codeHex = code[i]!.length ? bytesToHex(code[i]!) : '-';
-      input.push([i, c.spec.mode, codeHex, ...gpr, c.spec.rflags.toString(16), bytesToHex(mem)].join(' '));
+      const simd = c.spec.simd ? [c.spec.simd.regs, c.spec.simd.mxcsr.toString(16)] : [];
+      input.push([i, c.spec.mode, codeHex, ...gpr, c.spec.rflags.toString(16), bytesToHex(mem), ...simd].join(' '));
     });
     const t1 = Date.now();
     const run = spawnSync(harness, [], { input: input.join('\n') + '\n', maxBuffer: 1 << 30, encoding: 'utf8' });
@@ -181,6 +192,15 @@ function main(): void {
         final: { gpr: gpr.map(hx), rflags: hx(rflags), mem: diffRanges(initMem, mem) },
         fault,
       };
+      if (c.spec.simd) {
+        Object.assign(rec.init, simdFields(c.spec.simd.regs, c.spec.simd.mxcsr));
+        // Final registers equal to the initial ones are written as "" (unchanged).
+        const init = simdFields(c.spec.simd.regs, c.spec.simd.mxcsr);
+        const fin = simdFields(t[22]!, parseInt(t[23]!, 16));
+        fin.xmm = fin.xmm.map((x, r) => (x === init.xmm[r] ? '' : x));
+        fin.mm = fin.mm.map((x, r) => (x === init.mm[r] ? '' : x));
+        Object.assign(rec.final, fin);
+      }
       let arr = byFamily.get(c.family);
       if (!arr) byFamily.set(c.family, (arr = []));
       arr.push(rec);

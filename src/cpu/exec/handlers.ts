@@ -12,6 +12,7 @@ import * as control from './control.js';
 import * as string from './string.js';
 import * as io from './io.js';
 import * as system from './system.js';
+import { SSE_HANDLERS } from '../sse/index.js';
 import * as debugRegisters from '../system/debug-registers.js';
 import * as msr from '../system/msr.js';
 import * as fastSyscall from '../system/fast-syscall.js';
@@ -23,6 +24,7 @@ import * as descriptorOps from '../system/descriptor-ops.js';
  * system.unimplemented); tests/cpu/coverage.test.ts lists which those are.
  */
 export const IMPLEMENTED: Partial<Record<ExecName, Handler>> = {
+  ...SSE_HANDLERS,
   add: alu.add, adc: alu.adc, sub: alu.sub, sbb: alu.sbb, and: alu.and, or: alu.or, xor: alu.xor,
   cmp: alu.cmp, test: alu.test, inc: alu.inc, dec: alu.dec, neg: alu.neg, not: alu.not,
   mov: data.mov, movzx: data.movzx, movsx: data.movsx, lea: data.lea, xchg: data.xchg, xadd: data.xadd,
