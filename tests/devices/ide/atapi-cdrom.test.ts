@@ -1,0 +1,289 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AtapiCdrom } from '../../../src/devices/ide/atapi-cdrom.js';
+import { AtaDisk } from '../../../src/devices/ide/ata-disk.js';
+import { MemoryDiskBackend } from '../../../src/backends/disk/disk-backend.js';
+import { makeHarness, readData, writeData, writePrd, pattern, BM_BASE, type Harness } from './harness.js';
+
+const S = 0x170, CTL = 0x376;
+const SECTORS = 100;
+
+function cdHarness(medium: MemoryDiskBackend | null = new MemoryDiskBackend(pattern(SECTORS * 2048, 3), 2048, true)) {
+  const cd = new AtapiCdrom(medium);
+  const disk = new AtaDisk(new MemoryDiskBackend(1 << 20));
+  const h = makeHarness([[disk, null], [cd, null]]);
+  return { h, cd, medium };
+}
+
+interface Reply { status: number; error: number; data: Uint8Array; phases: number[]; irqs: number }
+
+/**
+ * Issue PACKET with a byte-count limit, check the command phase (C/D=1, DRQ, no interrupt with
+ * accelerated DRQ), send the CDB, then follow the data phases (I/O=1 C/D=0, byte count in the
+ * cylinder registers) to the status phase (I/O=1 C/D=1).
+ */
+function packet(h: Harness, cdb: number[], limit = 0xfffe, dma = false): Reply {
+  h.outb(S + 6, 0xa0);
+  h.outb(S + 1, dma ? 1 : 0);
+  h.outb(S + 4, limit & 0xff);
+  h.outb(S + 5, limit >> 8);
+  const edges0 = h.edges[1];
+  h.outb(S + 7, 0xa0);
+  assert.equal(h.inb(CTL) & 0x88, 0x08, 'DRQ for the command packet');
+  assert.equal(h.inb(S + 2) & 3, 1, 'interrupt reason C/D=1 I/O=0');
+  assert.equal(h.edges[1], edges0, 'no interrupt before the packet (accelerated DRQ)');
+  const bytes = new Uint8Array(12);
+  bytes.set(cdb);
+  writeData(h, S, bytes);
+  const chunks: Uint8Array[] = [];
+  const phases: number[] = [];
+  for (let guard = 0; guard < 10000; guard++) {
+    assert.equal(h.irq[1].level, true, 'each phase interrupts');
+    const status = h.inb(S + 7);
+    const reason = h.inb(S + 2) & 3;
+    if ((status & 0x08) === 0) {
+      assert.equal(reason, 3, 'status phase: I/O=1 C/D=1');
+      const n = chunks.reduce((a, c) => a + c.length, 0);
+      const data = new Uint8Array(n);
+      let at = 0;
+      for (const c of chunks) { data.set(c, at); at += c.length; }
+      return { status, error: h.inb(S + 1), data, phases, irqs: h.edges[1] - edges0 };
+    }
+    assert.equal(reason, 2, 'data-in phase: I/O=1 C/D=0');
+    const count = h.inb(S + 4) | (h.inb(S + 5) << 8);
+    phases.push(count);
+    chunks.push(readData(h, S, count));
+  }
+  throw new Error('no status phase');
+}
+
+function requestSense(h: Harness): [number, number, number] {
+  const r = packet(h, [0x03, 0, 0, 0, 18, 0]);
+  assert.equal(r.data.length, 18);
+  assert.equal(r.data[0], 0x70);
+  return [r.data[2]! & 0xf, r.data[12]!, r.data[13]!];
+}
+
+describe('ATAPI CD-ROM: identification', () => {
+  it('posts the packet signature (EB14h) after reset with DRDY clear; IDENTIFY DEVICE aborts with the signature', () => {
+    const { h } = cdHarness();
+    h.outb(CTL, 0x04);
+    h.outb(CTL, 0x00);
+    assert.deepEqual([h.inb(S + 2), h.inb(S + 3), h.inb(S + 4), h.inb(S + 5)], [1, 1, 0x14, 0xeb]);
+    assert.equal(h.inb(S + 7), 0x00);
+    h.outb(S + 4, 0);
+    h.outb(S + 7, 0xec);
+    assert.equal(h.inb(S + 7) & 0x01, 1);
+    assert.equal(h.inb(S + 1), 0x04);
+    assert.deepEqual([h.inb(S + 4), h.inb(S + 5)], [0x14, 0xeb]);
+  });
+
+  it('IDENTIFY PACKET DEVICE: ATAPI CD-ROM, removable, 12-byte packets, model string', () => {
+    const { h } = cdHarness();
+    h.outb(S + 7, 0xa1);
+    assert.equal(h.irq[1].level, true);
+    assert.equal(h.inb(S + 7), 0x58);
+    const raw = readData(h, S, 512);
+    const w = (i: number) => raw[2 * i]! | (raw[2 * i + 1]! << 8);
+    assert.equal(w(0), 0x85c0);
+    assert.equal(w(49) & 0x0300, 0x0300);
+    assert.equal(w(80), 0x1e);
+    let model = '';
+    for (let i = 27; i < 47; i++) model += String.fromCharCode(w(i) >> 8, w(i) & 0xff);
+    assert.equal(model.trimEnd(), 'X86VM DVD-ROM');
+    assert.equal(h.inb(S + 7), 0x50);
+  });
+
+  it('DEVICE RESET restores the signature without an interrupt', () => {
+    const { h } = cdHarness();
+    h.inb(S + 7);
+    h.outb(S + 4, 0x55);
+    h.outb(S + 7, 0x08);
+    assert.equal(h.irq[1].level, false);
+    assert.deepEqual([h.inb(S + 4), h.inb(S + 5), h.inb(S + 1)], [0x14, 0xeb, 0x01]);
+  });
+});
+
+describe('ATAPI CD-ROM: packet commands', () => {
+  it('TEST UNIT READY succeeds with a medium: status phase only', () => {
+    const { h } = cdHarness();
+    const r = packet(h, [0x00]);
+    assert.equal(r.status, 0x50);
+    assert.equal(r.data.length, 0);
+    assert.equal(r.irqs, 1);
+  });
+
+  it('INQUIRY: a data-in phase with the byte count, then the status phase', () => {
+    const { h } = cdHarness();
+    const r = packet(h, [0x12, 0, 0, 0, 96, 0]);
+    assert.deepEqual(r.phases, [36]);
+    assert.equal(r.irqs, 2);
+    assert.equal(r.data[0], 0x05);
+    assert.equal(r.data[1], 0x80);
+    assert.equal(Buffer.from(r.data.subarray(8, 16)).toString(), 'X86VM   ');
+    assert.equal(Buffer.from(r.data.subarray(16, 32)).toString().trimEnd(), 'DVD-ROM');
+    assert.deepEqual(packet(h, [0x12, 0, 0, 0, 5, 0]).phases, [5], 'allocation length truncates');
+  });
+
+  it('READ(10) splits into DRQ blocks no larger than the byte-count limit', () => {
+    const { h, medium } = cdHarness();
+    let r = packet(h, [0x28, 0, 0, 0, 0, 10, 0, 0, 3, 0], 2048);
+    assert.deepEqual(r.phases, [2048, 2048, 2048]);
+    assert.deepEqual(r.data, medium!.data.subarray(10 * 2048, 13 * 2048));
+    assert.equal(r.status, 0x50);
+    r = packet(h, [0x28, 0, 0, 0, 0, 10, 0, 0, 2, 0], 1001);
+    assert.deepEqual(r.phases, [1000, 1000, 1000, 1000, 96], 'odd limit rounds down to even');
+    assert.deepEqual(r.data, medium!.data.subarray(10 * 2048, 12 * 2048));
+    r = packet(h, [0x28, 0, 0, 0, 0, 0, 0, 0, 40, 0]);
+    assert.deepEqual(r.phases, [0xfffe, 40 * 2048 - 0xfffe]);
+    r = packet(h, [0x28, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(r.phases, [], 'zero sectors: no data');
+  });
+
+  it('READ(12), READ CAPACITY and LBA out of range', () => {
+    const { h, medium } = cdHarness();
+    let r = packet(h, [0xa8, 0, 0, 0, 0, 99, 0, 0, 0, 1, 0, 0]);
+    assert.deepEqual(r.data, medium!.data.subarray(99 * 2048));
+    r = packet(h, [0x25]);
+    assert.deepEqual([...r.data], [0, 0, 0, SECTORS - 1, 0, 0, 8, 0]);
+    r = packet(h, [0x28, 0, 0, 0, 0, 99, 0, 0, 2, 0]);
+    assert.equal(r.status, 0x41);
+    assert.equal(r.error, 0x50, 'sense key ILLEGAL REQUEST in the error register');
+    assert.deepEqual(requestSense(h), [5, 0x21, 0]);
+    assert.deepEqual(requestSense(h), [0, 0, 0], 'sense cleared after being reported');
+  });
+
+  it('NOT READY / MEDIUM NOT PRESENT without a medium; INQUIRY still works', () => {
+    const { h } = cdHarness(null);
+    for (const cdb of [[0x00], [0x25], [0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], [0x43, 0, 0, 0, 0, 0, 0, 0, 12, 0]]) {
+      const r = packet(h, cdb);
+      assert.equal(r.status, 0x41);
+      assert.equal(r.error, 0x20);
+      assert.deepEqual(requestSense(h), [2, 0x3a, 0]);
+    }
+    assert.equal(packet(h, [0x12, 0, 0, 0, 36, 0]).status, 0x50);
+  });
+
+  it('unknown operation codes: ILLEGAL REQUEST / INVALID COMMAND OPERATION CODE', () => {
+    const { h } = cdHarness();
+    const r = packet(h, [0xff]);
+    assert.equal(r.error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x20, 0]);
+  });
+
+  it('a medium change raises UNIT ATTENTION once, and a media event', () => {
+    const { h, cd } = cdHarness(null);
+    cd.changeMedium(new MemoryDiskBackend(2048 * 10, 2048, true));
+    assert.equal(packet(h, [0x12, 0, 0, 0, 36, 0]).status, 0x50, 'INQUIRY bypasses unit attention');
+    let r = packet(h, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0]);
+    assert.deepEqual([...r.data], [0, 6, 4, 0x10, 2, 2, 0, 0], 'new media, present');
+    r = packet(h, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0]);
+    assert.equal(r.data[4], 0, 'event reported once');
+    r = packet(h, [0x00]);
+    assert.equal(r.error, 0x60);
+    assert.equal(packet(h, [0x00]).status, 0x50);
+  });
+
+  it('MODE SENSE(10) page 2Ah and MODE SENSE(6) all pages; saved values are not supported', () => {
+    const { h } = cdHarness();
+    let r = packet(h, [0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 64, 0]);
+    assert.equal((r.data[0]! << 8) | r.data[1]!, r.data.length - 2);
+    assert.equal(r.data[8], 0x2a);
+    assert.equal(r.data[9], 20);
+    assert.equal(r.data.length, 8 + 22);
+    assert.equal(r.data[8 + 6]! & 0x09, 0x09, 'lock and eject supported');
+    packet(h, [0x1e, 0, 0, 0, 1, 0]);
+    r = packet(h, [0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 64, 0]);
+    assert.equal(r.data[8 + 6]! & 0x02, 0x02, 'lock state');
+    r = packet(h, [0x1a, 0, 0x3f, 0, 255, 0]);
+    assert.equal(r.data[0], r.data.length - 1);
+    assert.equal(r.data[4], 0x01);
+    assert.equal(r.data[12], 0x2a);
+    r = packet(h, [0x5a, 0, 0xea, 0, 0, 0, 0, 0, 64, 0]);
+    assert.equal(r.error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x39, 0]);
+    r = packet(h, [0x5a, 0, 0x05, 0, 0, 0, 0, 0, 64, 0]);
+    assert.deepEqual(requestSense(h), [5, 0x24, 0]);
+  });
+
+  it('READ TOC formats 0 (LBA and MSF), 1 and 2', () => {
+    const { h } = cdHarness();
+    let r = packet(h, [0x43, 0, 0, 0, 0, 0, 0, 0, 100, 0]);
+    assert.deepEqual([...r.data], [0, 18, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0, 0, 0x16, 0xaa, 0, 0, 0, 0, SECTORS]);
+    r = packet(h, [0x43, 2, 0, 0, 0, 0, 0, 0, 100, 0]);
+    assert.deepEqual([...r.data.subarray(8, 12)], [0, 0, 2, 0], 'track 1 at 00:02:00');
+    assert.deepEqual([...r.data.subarray(16, 20)], [0, 0, 3, 25], 'lead-out at LBA 100 + 150 frames');
+    r = packet(h, [0x43, 0, 0, 0, 0, 0, 0xaa, 0, 100, 0]);
+    assert.equal(r.data.length, 12, 'lead-out only');
+    r = packet(h, [0x43, 0, 1, 0, 0, 0, 0, 0, 100, 0]);
+    assert.deepEqual([...r.data], [0, 10, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0]);
+    r = packet(h, [0x43, 0, 2, 0, 0, 0, 0, 0, 100, 0]);
+    assert.equal(r.data.length, 4 + 4 * 11);
+    assert.equal(r.data[4 + 3], 0xa0);
+    assert.deepEqual([...r.data.subarray(4 + 22 + 8, 4 + 22 + 11)], [0, 3, 25], 'A2: lead-out MSF');
+    r = packet(h, [0x43, 0, 0, 0, 0, 0, 5, 0, 100, 0]);
+    assert.equal(r.error, 0x50, 'no track 5');
+    r = packet(h, [0x43, 0, 0, 0, 0, 0, 0, 0, 4, 0]);
+    assert.deepEqual([...r.data], [0, 18, 1, 1], 'allocation length');
+  });
+
+  it('GET CONFIGURATION: current profile CD-ROM, feature list filtered by RT', () => {
+    const { h } = cdHarness();
+    let r = packet(h, [0x46, 0, 0, 0, 0, 0, 0, 0x01, 0, 0]);
+    const v = new DataView(r.data.buffer, r.data.byteOffset);
+    assert.equal(v.getUint32(0), r.data.length - 4);
+    assert.equal(v.getUint16(6), 0x0008);
+    assert.equal(v.getUint16(8), 0x0000, 'profile list first');
+    r = packet(h, [0x46, 2, 0, 1, 0, 0, 0, 0, 0xff, 0]);
+    assert.equal(r.data.length, 8 + 12);
+    assert.equal(r.data[9], 0x01, 'core feature only');
+    r = packet(h, [0x46, 0, 0, 0, 0, 0, 0, 0, 8, 0]);
+    assert.equal(r.data.length, 8);
+    const empty = cdHarness(null);
+    r = packet(empty.h, [0x46, 0, 0, 0, 0, 0, 0, 0, 8, 0]);
+    assert.equal((r.data[6]! << 8) | r.data[7]!, 0, 'no medium: no current profile');
+  });
+
+  it('START STOP UNIT ejects unless PREVENT ALLOW MEDIUM REMOVAL locked the tray', () => {
+    const { h } = cdHarness();
+    packet(h, [0x1e, 0, 0, 0, 1, 0]);
+    let r = packet(h, [0x1b, 0, 0, 0, 2, 0]);
+    assert.equal(r.error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x53, 2]);
+    packet(h, [0x1e, 0, 0, 0, 0, 0]);
+    assert.equal(packet(h, [0x1b, 0, 0, 0, 2, 0]).status, 0x50);
+    assert.equal(packet(h, [0x00]).error, 0x20, 'tray open: not ready');
+    r = packet(h, [0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]);
+    assert.equal(r.data[1]! & 0x10, 0x10, 'MECHANISM STATUS: door open');
+    packet(h, [0x1b, 0, 0, 0, 3, 0]);
+    assert.equal(packet(h, [0x00]).status, 0x50);
+  });
+
+  it('READ DISC INFORMATION and GET EVENT STATUS NOTIFICATION', () => {
+    const { h } = cdHarness();
+    let r = packet(h, [0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0]);
+    assert.equal(r.data.length, 34);
+    assert.deepEqual([...r.data.subarray(0, 8)], [0, 32, 0x0e, 1, 1, 1, 1, 0x20]);
+    r = packet(h, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0]);
+    assert.deepEqual([...r.data], [0, 6, 4, 0x10, 0, 2, 0, 0]);
+    r = packet(h, [0x4a, 0, 0, 0, 0x10, 0, 0, 0, 8, 0]);
+    assert.equal(r.error, 0x50, 'asynchronous mode is not supported');
+  });
+
+  it('PACKET with the DMA bit moves data through the bus master', () => {
+    const { h, medium } = cdHarness();
+    const BM = BM_BASE + 8;
+    writePrd(h, 0x3000, [[0x60000, 4096]]);
+    h.outl(BM + 4, 0x3000);
+    h.outb(BM, 0x09);
+    h.outb(S + 6, 0xa0);
+    h.outb(S + 1, 1);
+    h.outb(S + 7, 0xa0);
+    writeData(h, S, Uint8Array.of(0x28, 0, 0, 0, 0, 5, 0, 0, 2, 0, 0, 0));
+    assert.equal(h.irq[1].level, true);
+    assert.equal(h.inb(BM + 2) & 0x05, 0x04);
+    assert.equal(h.inb(S + 7), 0x50);
+    assert.equal(h.inb(S + 2) & 3, 3);
+    assert.deepEqual(h.ram.subarray(0x60000, 0x61000), medium!.data.subarray(5 * 2048, 7 * 2048));
+  });
+});
