@@ -15,6 +15,7 @@ import { deliverProtected } from './system/delivery.js';
 import { iretProtected } from './system/iret.js';
 import { writeControlRegister } from './system/control-registers.js';
 import { resetMsrs } from './system/msr.js';
+import { resetFpuState } from './fpu/fpu-layout.js';
 import type { Descriptor } from './exec/segment.js';
 
 /** Why `Cpu.run` returned. */
@@ -178,6 +179,11 @@ export class Cpu {
   faultAddress = 0;
 
   interruptSource: InterruptSource | null = null;
+  /**
+   * FERR# output: called when a waiting x87 instruction meets a pending unmasked exception while
+   * CR0.NE = 0 (MS-DOS compatible reporting through IRQ13; fpu/fpu-exceptions.ts). The machine wires it.
+   */
+  onFerr: (() => void) | null = null;
   /** Execute one instruction per run-loop iteration (tracing, debugging) instead of whole blocks. */
   singleStep = false;
   /**
@@ -247,6 +253,7 @@ export class Cpu {
     this.s[I_GPR + 2 * 2] = this.features.resetEdx; // EDX = processor signature
     this.state.set64(I_EFER, 0n);
     resetMsrs(this);
+    resetFpuState(this.s);
     this.updateMode();
     this.flushTlb();
   }

@@ -91,6 +91,7 @@ export const FEATURE_BITS: Readonly<Record<string, FeatureBit>> = {
   rdseed: { leaf: 7, subleaf: 0, reg: 'ebx', bit: 18, decoder: 'rdseed' },
   smap: { leaf: 7, subleaf: 0, reg: 'ebx', bit: 20, decoder: 'smap' },
   rdpid: { leaf: 7, subleaf: 0, reg: 'ecx', bit: 22, decoder: 'rdpid' },
+  xsaveopt: { leaf: 0xd, subleaf: 1, reg: 'eax', bit: 0, decoder: 'xsaveopt' },
   lahfLm: { leaf: 0x80000001, reg: 'ecx', bit: 0 },
   abm: { leaf: 0x80000001, reg: 'ecx', bit: 5, decoder: 'abm' },
   syscall: { leaf: 0x80000001, reg: 'edx', bit: 11 },
@@ -110,6 +111,8 @@ export const IMPLEMENTED_FEATURES: readonly string[] = [
   'lahfLm', 'abm', 'syscall', 'nx', 'page1gb', 'rdtscp', 'lm',
   // src/cpu/sse: MMX, SSE through SSE4.2 (incl. PCMPxSTRx, CRC32) with MXCSR rounding, DAZ/FTZ, #XM.
   'mmx', 'sse', 'sse2', 'sse3', 'ssse3', 'sse41', 'sse42',
+  // src/cpu/fpu: x87 (80-bit), FXSAVE/FXRSTOR, XSAVE/XRSTOR/XSAVEOPT for the x87 and SSE components.
+  'fpu', 'fxsr', 'xsave', 'xsaveopt',
 ];
 
 /** Physical and linear address widths (leaf 80000008h EAX): 40 and 48 bits, as the page walker models. */
@@ -132,16 +135,23 @@ export function buildCpuModel(name: string, features: readonly string[]): CpuFea
     r[bit.reg] = (r[bit.reg] | (1 << bit.bit)) >>> 0;
     if (bit.decoder) decoderFeatures.add(bit.decoder);
   }
-  const leaf1 = at(1), leaf7 = at(7), ext1 = at(0x80000001);
+  const leaf1 = at(1), leaf7 = at(7), ext1 = at(0x80000001), xsave1 = at(0xd, 1);
+  const hasXsave = (leaf1.ecx & (1 << 26)) !== 0;
   return {
     name,
     decoderFeatures,
     resetEdx: SIGNATURE,
     leaves: [
-      { leaf: 0, eax: 7, ebx: VENDOR[0]!, ecx: VENDOR[2]!, edx: VENDOR[1]! },
+      { leaf: 0, eax: hasXsave ? 0xd : 7, ebx: VENDOR[0]!, ecx: VENDOR[2]!, edx: VENDOR[1]! },
       // EBX: CLFLUSH line size 8 (x 8 bytes) and one logical processor; bits 31:24 = APIC ID (per vCPU).
       { leaf: 1, eax: SIGNATURE, ebx: 0x00010800, ecx: leaf1.ecx, edx: leaf1.edx },
       { leaf: 7, subleaf: 0, eax: 0, ebx: leaf7.ebx, ecx: leaf7.ecx, edx: leaf7.edx },
+      // Leaf 0Dh (SDM Vol. 1, 13.2): XCR0 may hold x87 | SSE; the standard area is 576 bytes.
+      // Leaf 1 ECX.OSXSAVE (bit 27) mirrors CR4.OSXSAVE: added by the CPUID executor.
+      ...(hasXsave ? [
+        { leaf: 0xd, subleaf: 0, eax: 0x3, ebx: 576, ecx: 576, edx: 0 },
+        { leaf: 0xd, subleaf: 1, eax: xsave1.eax, ebx: 0, ecx: 0, edx: 0 },
+      ] : []),
       { leaf: 0x80000000, eax: 0x80000008, ebx: 0, ecx: 0, edx: 0 },
       { leaf: 0x80000001, eax: 0, ebx: 0, ecx: ext1.ecx, edx: ext1.edx },
       { leaf: 0x80000002, eax: BRAND[0]!, ebx: BRAND[1]!, ecx: BRAND[2]!, edx: BRAND[3]! },

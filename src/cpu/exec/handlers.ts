@@ -12,11 +12,12 @@ import * as control from './control.js';
 import * as string from './string.js';
 import * as io from './io.js';
 import * as system from './system.js';
-import { SSE_HANDLERS } from '../sse/index.js';
 import * as debugRegisters from '../system/debug-registers.js';
+import { SSE_HANDLERS } from '../sse/index.js';
 import * as msr from '../system/msr.js';
 import * as fastSyscall from '../system/fast-syscall.js';
 import * as descriptorOps from '../system/descriptor-ops.js';
+import { FPU_HANDLERS } from '../fpu/x87-handlers.js';
 
 /**
  * The interpreter's dispatch table: one handler per executor name of the opcode maps, in the order
@@ -53,11 +54,11 @@ export const IMPLEMENTED: Partial<Record<ExecName, Handler>> = {
   in: io.in_, out: io.out,
   mov_from_sreg: system.mov_from_sreg, mov_to_sreg: system.mov_to_sreg, les: system.les,
   lds: system.lds, lss: system.lss, lfs: system.lfs, lgs: system.lgs, cpuid: system.cpuid,
-  rdtsc: system.rdtsc, ud: system.ud, fwait: system.fwait, pause: system.pause, clc: system.clc,
+  rdtsc: system.rdtsc, ud: system.ud, pause: system.pause, clc: system.clc,
   stc: system.stc, cmc: system.cmc, cld: system.cld, std: system.std, cli: system.cli, sti: system.sti,
   lgdt: system.lgdt, lidt: system.lidt, sgdt: system.sgdt, sidt: system.sidt, smsw: system.smsw,
   lmsw: system.lmsw, clts: system.clts, mov_from_cr: system.mov_from_cr, mov_to_cr: system.mov_to_cr,
-  invlpg: system.invlpg, wbinvd: system.wbinvd, invd: system.wbinvd, xgetbv: system.xgetbv,
+  invlpg: system.invlpg, wbinvd: system.wbinvd, invd: system.wbinvd,
   rdmsr: msr.rdmsr, wrmsr: msr.wrmsr,
   syscall: fastSyscall.syscall, sysret: fastSyscall.sysret, sysenter: fastSyscall.sysenter,
   sysexit: fastSyscall.sysexit, swapgs: fastSyscall.swapgs, rdtscp: fastSyscall.rdtscp, rdpid: fastSyscall.rdpid,
@@ -66,6 +67,8 @@ export const IMPLEMENTED: Partial<Record<ExecName, Handler>> = {
   sldt: descriptorOps.sldt, str: descriptorOps.str, lldt: descriptorOps.lldt, ltr: descriptorOps.ltr,
   lar: descriptorOps.lar, lsl: descriptorOps.lsl, verr: descriptorOps.verr, verw: descriptorOps.verw,
   arpl: descriptorOps.arpl,
+  // x87, FXSAVE/XSAVE, EMMS (src/cpu/fpu); FWAIT and XGETBV there replace the system.ts versions.
+  ...FPU_HANDLERS,
 };
 
 export const HANDLER_TABLE: readonly Handler[] = EXEC_NAMES.map((name) => IMPLEMENTED[name] ?? system.unimplemented);

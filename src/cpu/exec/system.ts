@@ -50,6 +50,8 @@ export function cpuid(cpu: Cpu): void {
   cpu.setReg(4, 4, leaf.edx | 0, 0);
   // CPUID leaf 1 EBX[31:24] is the initial APIC ID: the vCPU number.
   if ((g[0]! >>> 0) === 1 || leaf.leaf === 1) g[6] = (g[6]! & 0x00ffffff) | (cpu.id << 24);
+  // Leaf 1 ECX bit 27 (OSXSAVE) reflects CR4.OSXSAVE (bit 18).
+  if (leaf.leaf === 1 && (cpu.s[I_CR + 8]! & (1 << 18)) !== 0) g[2] = g[2]! | (1 << 27);
 }
 
 /** RDTSC: #GP when CR4.TSD is set outside CPL 0 (SDM Vol. 2, RDTSC). */
