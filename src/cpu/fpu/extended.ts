@@ -443,10 +443,6 @@ const P = new Float64Array(8);
 function mulSig(ah: number, al: number, bh: number, bl: number): void {
   const a0 = al & 0xffff, a1 = al >>> 16, a2 = ah & 0xffff, a3 = ah >>> 16;
   const b0 = bl & 0xffff, b1 = bl >>> 16, b2 = bh & 0xffff, b3 = bh >>> 16;
-  P.fill(0);
-  const A = [a0, a1, a2, a3];
-  const B = [b0, b1, b2, b3];
-  void A; void B;
   // Accumulate column sums (each < 4 * 2^32 + carries: exact in doubles).
   let c = 0;
   let col = a0 * b0;
