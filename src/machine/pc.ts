@@ -20,6 +20,7 @@ import { FwCfg, FwCfgKey, FW_CFG_PORT_SELECTOR, le } from '../devices/fw-cfg.js'
 import { PciHost } from '../devices/pci/pci-host.js';
 import { I440fx } from '../devices/pci/i440fx.js';
 import { Piix3 } from '../devices/pci/piix3.js';
+import { StdVga, DEFAULT_VRAM_SIZE } from '../devices/vga/std-vga.js';
 import type { CharBackend } from '../backends/char.js';
 import { IrqLine as Line } from '../bus/irq-line.js';
 
@@ -55,6 +56,11 @@ export interface PcOptions {
   serialConsole?: boolean;
   /** isa-debug-exit (port 0xF4) was written: the guest asked to exit with this status. */
   onDebugExit?: (status: number) => void;
+  /**
+   * The std VGA (PCI 00:02.0) with its BIOS behind the expansion ROM BAR (Debian's
+   * vgabios-stdvga.bin) and its VRAM size (default 16 MiB); null or absent: no display.
+   */
+  vga?: { bios: Uint8Array | null; vramSize?: number } | null;
 }
 
 export class PcMachine {
@@ -74,6 +80,7 @@ export class PcMachine {
   readonly pci = new PciHost();
   readonly i440fx: I440fx;
   readonly piix3: Piix3;
+  readonly vga: StdVga | null = null;
   readonly ramBelow4g: number;
   readonly ramAbove4g: number;
   /** Set when the guest requested a reset (triple fault, 0xCF9, port 0x92, 8042); the run loop performs it. */
@@ -92,7 +99,8 @@ export class PcMachine {
     this.ramBelow4g = Math.min(ramSize, MAX_RAM_BELOW_4G);
     this.ramAbove4g = ramSize - this.ramBelow4g;
     const stateBytes = Math.ceil((cpuCount * CPU_BLOCK_BYTES) / WASM_PAGE) * WASM_PAGE;
-    const total = stateBytes + ramSize + bios.length + OPEN_BUS_SIZE;
+    const vramSize = options.vga ? options.vga.vramSize ?? DEFAULT_VRAM_SIZE : 0;
+    const total = stateBytes + ramSize + bios.length + OPEN_BUS_SIZE + vramSize;
     if (total > 0xffff0000) throw new Error(`${ramSize / MIB} MiB of RAM does not fit in one 4 GiB WebAssembly memory; use less RAM`);
     const pages = Math.ceil(total / WASM_PAGE);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -169,6 +177,15 @@ export class PcMachine {
     // fw_cfg with QEMU's items for the pc machine.
     this.fwCfg = new FwCfg(dmaFrom(mem));
     this.ports.register('fw_cfg', FW_CFG_PORT_SELECTOR, 12, this.fwCfg);
+    // The std VGA at 00:02.0, its VRAM after the open-bus bytes in the WebAssembly memory.
+    if (options.vga) {
+      const vramHost = openBusHost + OPEN_BUS_SIZE;
+      this.vga = new StdVga({
+        physical: mem, ports: this.ports, bios: options.vga.bios, now: () => this.clock.now(),
+        vram: new Uint8Array(this.memory.buffer, vramHost, vramSize), vramHostOffset: vramHost,
+      });
+      this.pci.attach(2, 0, this.vga);
+    }
     this.describeMachine(cpuCount, options);
     this.reset();
   }
@@ -217,6 +234,7 @@ export class PcMachine {
       cpu.reset();
       cpu.a20Mask = -1;
     }
+    this.vga?.reset();
     // Application processors wait for INIT/SIPI (delivered by the local APIC); until then they
     // stay halted with no interrupt source.
     for (const cpu of this.cpus.slice(1)) cpu.s[I_HALTED] = 1;

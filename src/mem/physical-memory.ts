@@ -37,9 +37,15 @@ export interface ShadowHandle {
   setMode(readRam: boolean, writeRam: boolean): void;
 }
 
-/** Handle returned by `mapMmio`: lets a device move (PCI BAR reprogramming) or remove its region. */
+/**
+ * Handle returned by `mapMmio` and `mapRamHandle`: lets a device move (PCI BAR reprogramming) or
+ * remove its region. `move` after `unmap` maps the region again; a move onto pages another region
+ * owns throws and leaves the region where it was.
+ */
 export interface RegionHandle {
   readonly region: Region;
+  /** Whether the region currently occupies guest-physical pages. */
+  readonly mapped: boolean;
   move(newStart: number): void;
   unmap(): void;
 }
@@ -135,19 +141,46 @@ export class PhysicalMemory {
   }
 
   mapMmio(name: string, start: number, size: number, handler: IoHandler, sizes = ALL_SIZES): RegionHandle {
-    const region = this.addRegion(RegionKind.Mmio, name, start, size, -1, handler, sizes);
+    return this.handleFor(this.addRegion(RegionKind.Mmio, name, start, size, -1, handler, sizes));
+  }
+
+  /**
+   * RAM a device places and moves itself (a PCI memory BAR backed by RAM, such as a framebuffer):
+   * guest accesses go straight to the WebAssembly memory at `hostOffset`, like `mapRam`.
+   */
+  mapRamHandle(name: string, start: number, size: number, hostOffset: number): RegionHandle {
+    if (start + size > 2 ** 32) throw new Error(`region ${name}: a movable region must lie below 4 GiB`);
+    const handle = this.handleFor(this.addRegion(RegionKind.Ram, name, start, size, hostOffset, null, ALL_SIZES));
+    this.onRemap(start / PAGE_SIZE, size / PAGE_SIZE);
+    return handle;
+  }
+
+  private handleFor(region: Region): RegionHandle {
+    let mapped = true;
     return {
       region,
+      get mapped() { return mapped; },
       move: (newStart: number) => {
-        this.releasePages(region);
-        this.onRemap(region.start / PAGE_SIZE, region.size / PAGE_SIZE);
+        if (newStart % PAGE_SIZE !== 0 || newStart < 0 || newStart + region.size > 2 ** 32) {
+          throw new Error(`region ${region.name} cannot move to 0x${newStart.toString(16)}`);
+        }
+        const oldStart = region.start;
+        if (mapped) this.releasePages(region);
+        try {
+          this.claimPages(region, newStart);
+        } catch (error) {
+          if (mapped) this.claimPages(region, oldStart);
+          throw error;
+        }
+        if (mapped) this.onRemap(oldStart / PAGE_SIZE, region.size / PAGE_SIZE);
         region.start = newStart;
-        this.claimPages(region, newStart);
+        mapped = true;
         this.onRemap(newStart / PAGE_SIZE, region.size / PAGE_SIZE);
       },
       unmap: () => {
+        if (!mapped) return;
         this.releasePages(region);
-        this.regions[region.id] = null;
+        mapped = false;
         this.onRemap(region.start / PAGE_SIZE, region.size / PAGE_SIZE);
       },
     };
