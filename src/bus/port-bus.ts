@@ -27,6 +27,15 @@ export class PortBus {
     this.owner.fill(this.ranges.length - 1, start, start + count);
   }
 
+  /** Remove a range registered under `name` (a PCI BAR or a PM block being moved). */
+  unregister(name: string): void {
+    const id = this.ranges.findIndex((r) => r?.name === name);
+    if (id <= 0) return;
+    const range = this.ranges[id]!;
+    this.owner.fill(0, range.start, range.start + range.count);
+    this.ranges[id] = null;
+  }
+
   read(port: number, size: number): number {
     port &= 0xffff;
     const range = this.ranges[this.owner[port]!];

@@ -20,6 +20,7 @@ import { FwCfg, FwCfgKey, FW_CFG_PORT_SELECTOR, le } from '../devices/fw-cfg.js'
 import { PciHost } from '../devices/pci/pci-host.js';
 import { I440fx } from '../devices/pci/i440fx.js';
 import { Piix3 } from '../devices/pci/piix3.js';
+import { Piix4Pm } from '../devices/pci/piix4-pm.js';
 import { StdVga, DEFAULT_VRAM_SIZE } from '../devices/vga/std-vga.js';
 import type { CharBackend } from '../backends/char.js';
 import { IrqLine as Line } from '../bus/irq-line.js';
@@ -80,6 +81,9 @@ export class PcMachine {
   readonly pci = new PciHost();
   readonly i440fx: I440fx;
   readonly piix3: Piix3;
+  readonly pm: Piix4Pm;
+  /** The guest powered the machine off (ACPI S5). */
+  poweredOff = false;
   readonly vga: StdVga | null = null;
   readonly ramBelow4g: number;
   readonly ramAbove4g: number;
@@ -162,6 +166,17 @@ export class PcMachine {
     this.piix3 = new Piix3((irq, level) => this.pic.irq(irq).set(level), () => { this.resetRequested = true; });
     this.pci.attach(0, 0, this.i440fx);
     this.pci.attach(1, 0, this.piix3);
+    this.pm = new Piix4Pm({
+      timers: this.timers,
+      sci: this.pic.irq(9),
+      mapIo: (base, handler) => {
+        this.ports.unregister('piix4-pm');
+        if (base !== null) this.ports.register('piix4-pm', base, 64, handler);
+      },
+      powerOff: () => { this.poweredOff = true; },
+    });
+    this.pci.attach(1, 3, this.pm);
+    this.ports.register('apm', 0xb2, 2, this.pm.apm, 1);
     // 0xCF8-0xCFB: a dword access is CONFIG_ADDRESS; a byte access to 0xCF9 is the PIIX3 reset
     // control register (82371SB datasheet, 4.1.5); other accesses there reach nothing.
     const address = this.pci.addressPort, rcr = this.piix3.resetControlPort;
@@ -249,10 +264,11 @@ export class PcMachine {
    * Run for up to `ns` of guest time (deterministic clock) or until `until()` holds; performs
    * guest-requested resets. Returns 'idle' when every vCPU halted with no timer pending.
    */
-  runFor(ns: number, until: () => boolean = () => false): 'done' | 'idle' | 'stopped' {
+  runFor(ns: number, until: () => boolean = () => false): RunResult {
     const end = this.clock.now() + ns;
     while (this.clock.now() < end && !until()) {
       const step = this.scheduler.step(end);
+      if (this.poweredOff) return 'poweroff';
       if (this.resetRequested) this.reset();
       // A triple fault requested a reset (performed above); any other exit stops the machine.
       if (step.exit !== null && step.exit !== ExitReason.TripleFault) return 'stopped';
