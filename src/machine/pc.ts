@@ -64,6 +64,9 @@ export interface PcOptions {
   vga?: { bios: Uint8Array | null; vramSize?: number } | null;
 }
 
+/** Why `runFor` returned. */
+export type RunResult = 'done' | 'idle' | 'stopped' | 'poweroff';
+
 export class PcMachine {
   readonly memory: WebAssembly.Memory;
   readonly physical: PhysicalMemory;
