@@ -20,6 +20,7 @@ import { FwCfg, FwCfgKey, FW_CFG_PORT_SELECTOR, le } from '../devices/fw-cfg.js'
 import { PciHost } from '../devices/pci/pci-host.js';
 import { I440fx } from '../devices/pci/i440fx.js';
 import { Piix3 } from '../devices/pci/piix3.js';
+import { PiixIde, ideDevices, type IdeDriveSpec } from '../devices/ide/piix-ide.js';
 import { Piix4Pm } from '../devices/pci/piix4-pm.js';
 import { StdVga, DEFAULT_VRAM_SIZE } from '../devices/vga/std-vga.js';
 import type { CharBackend } from '../backends/char.js';
@@ -57,6 +58,8 @@ export interface PcOptions {
   serialConsole?: boolean;
   /** isa-debug-exit (port 0xF4) was written: the guest asked to exit with this status. */
   onDebugExit?: (status: number) => void;
+  /** Drives on the PIIX3 IDE function (00:01.1): channel 0/1, master (0) or slave (1). */
+  drives?: { ide: IdeDriveSpec[] };
   /**
    * The std VGA (PCI 00:02.0) with its BIOS behind the expansion ROM BAR (Debian's
    * vgabios-stdvga.bin) and its VRAM size (default 16 MiB); null or absent: no display.
@@ -84,6 +87,7 @@ export class PcMachine {
   readonly pci = new PciHost();
   readonly i440fx: I440fx;
   readonly piix3: Piix3;
+  readonly ide: PiixIde;
   readonly pm: Piix4Pm;
   /** The guest powered the machine off (ACPI S5). */
   poweredOff = false;
@@ -169,6 +173,18 @@ export class PcMachine {
     this.piix3 = new Piix3((irq, level) => this.pic.irq(irq).set(level), () => { this.resetRequested = true; });
     this.pci.attach(0, 0, this.i440fx);
     this.pci.attach(1, 0, this.piix3);
+    // PIIX3 IDE at 01.1: compatibility-mode ports on IRQ14/15, bus master registers behind BAR4.
+    this.ide = new PiixIde({
+      memory: dmaFrom(mem),
+      irqs: [this.pic.irq(14), this.pic.irq(15)],
+      devices: ideDevices(options.drives?.ide ?? []),
+      mapBusMaster: (base, handler) => {
+        this.ports.unregister('piix-ide-bm');
+        if (base !== null) this.ports.register('piix-ide-bm', base, 16, handler);
+      },
+    });
+    this.pci.attach(1, 1, this.ide);
+    this.ide.registerLegacyPorts(this.ports);
     this.pm = new Piix4Pm({
       timers: this.timers,
       sci: this.pic.irq(9),
@@ -248,6 +264,7 @@ export class PcMachine {
     this.resetRequested = false;
     this.i440fx.writeConfig(0x59, 4, 0);
     this.i440fx.writeConfig(0x5c, 4, 0);
+    this.ide.reset();
     for (const cpu of this.cpus) {
       cpu.reset();
       cpu.a20Mask = -1;

@@ -1,6 +1,10 @@
 import type { DmaMemory } from '../../bus/dma-memory.js';
 import type { IrqLine } from '../../bus/irq-line.js';
 import type { IoHandler } from '../../mem/io-handler.js';
+import type { PortBus } from '../../bus/port-bus.js';
+import type { DiskBackend } from '../../backends/disk/disk-backend.js';
+import { AtaDisk } from './ata-disk.js';
+import { AtapiCdrom } from './atapi-cdrom.js';
 import { COMMAND_IO, COMMAND_MASTER, PCI_COMMAND, PciDevice } from '../pci/pci-device.js';
 import { IdeChannel } from './ide-channel.js';
 import type { IdeDevice } from './ide-device.js';
@@ -68,6 +72,14 @@ export class PiixIde extends PciDevice {
     for (const ch of this.channels) ch.reset();
   }
 
+  /** Claim 1F0h-1F7h/3F6h and 170h-177h/376h (3F7h stays with the floppy controller). */
+  registerLegacyPorts(ports: PortBus): void {
+    IDE_LEGACY.forEach((l, i) => {
+      ports.register(`ide${i}`, l.command, 8, this.commandBlock(i));
+      ports.register(`ide${i}-control`, l.control, 1, this.controlBlock(i));
+    });
+  }
+
   /** The channel decodes its compatibility-mode ports. */
   legacyDecode(channel: number): boolean {
     const idetim = this.config[0x40 + 2 * channel]! | (this.config[0x41 + 2 * channel]! << 8);
@@ -109,4 +121,29 @@ export class PiixIde extends PciDevice {
       }
     },
   };
+}
+
+/** A drive as the board's options describe it. */
+export interface IdeDriveSpec {
+  channel: 0 | 1;
+  position: 0 | 1;
+  kind: 'disk' | 'cdrom';
+  /** The image; null is an empty CD-ROM drive (a disk needs one). */
+  backend: DiskBackend | null;
+}
+
+/** Build the device models for a list of drives, checking for clashes. */
+export function ideDevices(specs: readonly IdeDriveSpec[]): [[IdeDevice | null, IdeDevice | null], [IdeDevice | null, IdeDevice | null]] {
+  const out: [[IdeDevice | null, IdeDevice | null], [IdeDevice | null, IdeDevice | null]] = [[null, null], [null, null]];
+  for (const s of specs) {
+    const name = `ide${s.channel}-${s.position === 0 ? 'master' : 'slave'}`;
+    if (out[s.channel][s.position] !== null) throw new Error(`two drives at ${name}`);
+    if (s.kind === 'disk') {
+      if (s.backend === null) throw new Error(`the disk at ${name} has no image`);
+      out[s.channel][s.position] = new AtaDisk(s.backend, { serial: `XV${s.channel}${s.position}000000000001` });
+    } else {
+      out[s.channel][s.position] = new AtapiCdrom(s.backend, { serial: `XV${s.channel}${s.position}000000000002` });
+    }
+  }
+  return out;
 }
