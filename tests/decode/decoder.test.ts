@@ -210,7 +210,9 @@ describe('limits and invalid encodings', () => {
 
   it('rejects rows whose CPUID feature the model lacks', () => {
     const noop: Handler = () => {};
-    const base = new Decoder(new OpcodeIndex(ALL_ROWS), EXEC_NAMES.map(() => noop), noop, DEFAULT_FEATURES.decoderFeatures);
+    // A model without SSE: MOVAPS (0F 28, an 'sse' row) must be #UD, with its full length.
+    const withoutSse = new Set([...DEFAULT_FEATURES.decoderFeatures].filter((f) => f !== 'sse'));
+    const base = new Decoder(new OpcodeIndex(ALL_ROWS), EXEC_NAMES.map(() => noop), noop, withoutSse);
     assert.equal(decode('0f 28 c1', DecodeMode.Long64, base).fault, VEC_UD);
     assert.equal(decode('0f 28 c1', DecodeMode.Long64, base).len, 3);
     assert.equal(decode('0f 28 c1').fault, -1);
