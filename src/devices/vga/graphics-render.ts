@@ -21,7 +21,7 @@ export interface Frame {
 }
 
 /** Largest picture rendered (guards against absurd register values). */
-const MAX_PIXELS = 16384 * 16384;
+const MAX_PIXELS = 4096 * 4096;
 
 export function render(regs: VgaRegisters, vram: Uint8Array, vbe: Vbe): Frame {
   if (vbe.enabled && vbe.bpp !== 4) return renderVbe(regs, vram, vbe);

@@ -148,6 +148,8 @@ export class Vbe {
     const line = this.lineBytes() * (this.bpp === 4 ? 4 : 1);
     const height = line > 0 ? Math.min(0xffff, Math.floor(this.vram.length / line)) : 0;
     r[DISPI_INDEX_VIRT_HEIGHT] = Math.max(height, 0);
+    // The visible screen must fit in the VRAM (QEMU clamps the height the same way).
+    if (this.enabled && r[DISPI_INDEX_YRES]! > r[DISPI_INDEX_VIRT_HEIGHT]!) r[DISPI_INDEX_YRES] = r[DISPI_INDEX_VIRT_HEIGHT]!;
     if (r[DISPI_INDEX_X_OFFSET]! > r[DISPI_INDEX_VIRT_WIDTH]!) r[DISPI_INDEX_X_OFFSET] = 0;
     if (r[DISPI_INDEX_Y_OFFSET]! > r[DISPI_INDEX_VIRT_HEIGHT]!) r[DISPI_INDEX_Y_OFFSET] = 0;
   }

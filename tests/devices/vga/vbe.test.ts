@@ -57,6 +57,12 @@ describe('Bochs VBE DISPI', () => {
     b.vga.vram.fill(0x77, 0, 0x1000);
     dispi(b, ENABLE, 0xc1);
     assert.equal(b.vga.vram[0], 0x77, 'NOCLEARMEM keeps the contents');
+    dispi(b, ENABLE, 0);
+    dispi(b, XRES, 8000); dispi(b, YRES, 8000); dispi(b, BPP, 32);
+    dispi(b, ENABLE, 0x41);
+    assert.equal(dispi(b, YRES), Math.floor(VRAM_SIZE / (8000 * 4)), 'the visible screen is clamped to the VRAM');
+    const f = b.vga.render();
+    assert.deepEqual([f.width, f.height], [8000, Math.floor(VRAM_SIZE / (8000 * 4))]);
   });
 
   it('the bank register selects which 64 KiB of VRAM the A0000 window shows', () => {
