@@ -286,4 +286,45 @@ describe('ATAPI CD-ROM: packet commands', () => {
     assert.equal(h.inb(S + 2) & 3, 3);
     assert.deepEqual(h.ram.subarray(0x60000, 0x61000), medium!.data.subarray(5 * 2048, 7 * 2048));
   });
+
+  it('REQUEST SENSE reports a pending UNIT ATTENTION and clears it', () => {
+    const { h, cd } = cdHarness();
+    cd.changeMedium(new MemoryDiskBackend(2048 * 4, 2048, true));
+    assert.deepEqual(requestSense(h), [6, 0x28, 0]);
+    assert.equal(packet(h, [0x00]).status, 0x50);
+  });
+});
+
+describe('ATAPI CD-ROM as device 1 next to a disk', () => {
+  it('answers only when selected; the disk keeps the ATA signature', () => {
+    const disk = new AtaDisk(new MemoryDiskBackend(1 << 20));
+    const cd = new AtapiCdrom(new MemoryDiskBackend(pattern(8 * 2048, 9), 2048, true));
+    const h = makeHarness([[disk, cd], [null, null]]);
+    const P = 0x1f0;
+    h.outb(0x3f6, 0x04);
+    h.outb(0x3f6, 0x00);
+    assert.deepEqual([h.inb(P + 4), h.inb(P + 5), h.inb(P + 7)], [0, 0, 0x50]);
+    h.outb(P + 6, 0xb0);
+    assert.deepEqual([h.inb(P + 4), h.inb(P + 5), h.inb(P + 7)], [0x14, 0xeb, 0x00]);
+    h.outb(P + 7, 0xa1);
+    assert.equal(h.irq[0].level, true);
+    assert.equal(h.inb(P + 7), 0x58);
+    const id = readData(h, P, 512);
+    assert.equal(id[1], 0x85);
+    // 32-bit data port reads during a packet data phase.
+    h.outb(P + 4, 0x00);
+    h.outb(P + 5, 0x08);
+    h.outb(P + 7, 0xa0);
+    for (const w of [0x0028, 0, 0x0300, 0, 0x0001, 0]) h.outw(P, w); // READ(10) LBA 3, 1 sector
+    assert.equal(h.inb(P + 7), 0x58);
+    assert.equal(h.inb(P + 4) | (h.inb(P + 5) << 8), 2048);
+    const got = new Uint8Array(2048);
+    const v = new DataView(got.buffer);
+    for (let i = 0; i < 2048; i += 4) v.setUint32(i, h.inl(P), true);
+    assert.deepEqual(got, pattern(8 * 2048, 9).subarray(3 * 2048, 4 * 2048));
+    assert.equal(h.inb(P + 7), 0x50);
+    assert.equal(h.inb(P + 2), 3);
+    h.outb(P + 6, 0xa0);
+    assert.equal(h.inb(P + 7), 0x50, 'the disk was idle all along');
+  });
 });
