@@ -68,7 +68,7 @@ function boot(drives: { channel: 0 | 1; position: 0 | 1; kind: 'disk' | 'cdrom';
     debugConsole: (b) => { log += String.fromCharCode(b); },
     drives: { ide: drives },
   });
-  const result = pc.runFor(10e9, () => log.includes(marker) || log.includes('No bootable device'));
+  const result = pc.runFor(3e9, () => log.includes(marker) || log.includes('No bootable device'));
   return { pc, log, result, console: serial.text() };
 }
 
