@@ -43,8 +43,11 @@ export interface PcOptions {
   /** Guest RAM in bytes. */
   ramSize: number;
   cpus?: number;
-  /** The firmware image (SeaBIOS bios.bin / bios-256k.bin): 64 KiB to 16 MiB, a multiple of 64 KiB. */
-  bios: Uint8Array;
+  /**
+   * The firmware image (SeaBIOS bios.bin / bios-256k.bin): 64 KiB to 16 MiB, a multiple of 64 KiB.
+   * Absent: a 64 KiB ROM whose reset vector halts (for firmware-less boots, see `directBoot`).
+   */
+  bios?: Uint8Array;
   features?: CpuFeatures;
   /** Deterministic time (instruction-driven) for reproducible runs; real time otherwise. */
   clock?: VirtualClock;
@@ -69,6 +72,13 @@ export interface PcOptions {
 
 /** Why `runFor` returned. */
 export type RunResult = 'done' | 'idle' | 'stopped' | 'poweroff';
+
+/** 64 KiB of ROM whose reset vector (F000:FFF0) is CLI; HLT; JMP $-1. */
+function haltingRom(): Uint8Array {
+  const rom = new Uint8Array(0x10000).fill(0xff);
+  rom.set([0xfa, 0xf4, 0xeb, 0xfd], 0xfff0);
+  return rom;
+}
 
 export class PcMachine {
   readonly memory: WebAssembly.Memory;
@@ -98,11 +108,12 @@ export class PcMachine {
   resetRequested = false;
   private readonly ramOffset: number;
   private readonly pam: ShadowHandle[] = [];
+  private directBootHook: ((pc: PcMachine) => void) | null = null;
 
   constructor(readonly options: PcOptions) {
     const cpuCount = options.cpus ?? 1;
     if (cpuCount < 1 || cpuCount > 255) throw new Error(`cannot build a machine with ${cpuCount} vCPUs`);
-    const bios = options.bios;
+    const bios = options.bios ?? haltingRom();
     if (bios.length < 0x10000 || bios.length > 16 * MIB || bios.length % 0x10000 !== 0) {
       throw new Error(`the BIOS image must be 64 KiB to 16 MiB in 64 KiB steps (got ${bios.length} bytes)`);
     }
@@ -273,6 +284,17 @@ export class PcMachine {
     // Application processors wait for INIT/SIPI (delivered by the local APIC); until then they
     // stay halted with no interrupt source.
     for (const cpu of this.cpus.slice(1)) cpu.s[I_HALTED] = 1;
+    this.directBootHook?.(this);
+  }
+
+  /**
+   * Firmware-less boot: `boot` loads the guest into memory and puts vCPU 0 at its entry point
+   * (machine/boot/linux.ts, multiboot.ts). It runs now and after every reset, instead of the
+   * reset vector; null returns to booting the firmware.
+   */
+  directBoot(boot: ((pc: PcMachine) => void) | null): void {
+    this.directBootHook = boot;
+    this.reset();
   }
 
   /** RAM contents at a guest-physical address (for loaders and tests). */
