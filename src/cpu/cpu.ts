@@ -529,14 +529,22 @@ export class Cpu {
    * of legacy modes (SDM Vol. 3, 5.3). `offset` is already truncated to the address size.
    * In 64-bit mode only FS and GS have a base and there is no limit check (SDM Vol. 3, 5.3.1).
    */
-  segmentLinear(seg: number, offset: number, size: number): number {
+  segmentLinear(seg: number, offset: number, size: number, write = false): number {
     const s = this.s;
-    if (s[I_MODE] === DecodeMode.Long64) {
+    const mode = s[I_MODE]!;
+    if (mode === DecodeMode.Long64) {
       if (seg < 4) return offset;
       return this.canonical(offset + (s[I_SEG_BASE + 2 * seg]! >>> 0) + s[I_SEG_BASE + 2 * seg + 1]! * 4294967296, seg);
     }
     const limit = s[I_SEG_LIMIT + seg]! >>> 0;
     const attr = s[I_SEG_ATTR + seg]!;
+    // Protected-mode access rights (SDM Vol. 3, 5.6 and 5.10): a null (unusable) segment, a write
+    // to a code or read-only data segment, or a read of an execute-only code segment is #GP(0)
+    // (#SS(0) for SS). Real and virtual-8086 mode make no such checks.
+    if ((mode === DecodeMode.Prot32 || mode === DecodeMode.Prot16) &&
+      ((attr & 0x80) === 0 || (write ? (attr & 0x0a) !== 0x02 : (attr & 0x0a) === 0x08))) {
+      this.segmentFault(seg);
+    }
     if ((attr & 0x0c) === 0x04 && (attr & 0x10) !== 0) {
       // Expand-down data segment: valid offsets are limit+1 .. 0xFFFF or 0xFFFFFFFF (D/B bit).
       const top = (attr & 0x4000) !== 0 ? 0xffffffff : 0xffff;
@@ -600,11 +608,18 @@ export class Cpu {
   eaLo = 0;
   eaHi = 0;
 
-  /** Linear address of the memory operand for an access of `size` bytes. */
+  /** Linear address of the memory operand for a read of `size` bytes. */
   linear(ins: Instr, size: number): number {
     const ea = this.effectiveAddress(ins);
     if (ins.addrSize === 8) return this.linear64(this.eaLo, this.eaHi, ins.seg);
     return this.segmentLinear(ins.seg, ea, size);
+  }
+
+  /** Linear address of the memory operand for a write (or read-modify-write) of `size` bytes. */
+  linearWrite(ins: Instr, size: number): number {
+    const ea = this.effectiveAddress(ins);
+    if (ins.addrSize === 8) return this.linear64(this.eaLo, this.eaHi, ins.seg);
+    return this.segmentLinear(ins.seg, ea, size, true);
   }
 
   /**
@@ -671,7 +686,7 @@ export class Cpu {
   readDest(ins: Instr): number {
     if (ins.kind0 === OpKind.Reg) return this.getReg(ins.reg0, ins.size0);
     const size = ins.size0;
-    const linear = this.linear(ins, size);
+    const linear = this.linearWrite(ins, size);
     this.rmwLinear = linear;
     this.probeWrite(linear, size);
     return this.readMem(linear, size);
@@ -686,7 +701,7 @@ export class Cpu {
   /** Write operand 0 without having read it (MOV, SETcc, POP r/m). */
   writeOperand0(ins: Instr, lo: number, hi: number): void {
     if (ins.kind0 === OpKind.Reg) this.setReg(ins.reg0, ins.size0, lo, hi);
-    else this.writeMem(this.linear(ins, ins.size0), ins.size0, lo, hi);
+    else this.writeMem(this.linearWrite(ins, ins.size0), ins.size0, lo, hi);
   }
 
   /** Read a source operand (slot 0, 1 or 2); size-8 values leave their high half in `hi`. */

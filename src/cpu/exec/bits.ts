@@ -56,7 +56,7 @@ function bitOp(cpu: Cpu, ins: Instr, op: BitOp): void {
       linear = cpu.linear64(sum >>> 0, (cpu.eaHi + carry) | 0, ins.seg);
     } else {
       const offset = ins.addrSize === 2 ? (ea + byteDelta) & 0xffff : (ea + byteDelta) >>> 0;
-      linear = cpu.segmentLinear(ins.seg, offset, 1);
+      linear = cpu.segmentLinear(ins.seg, offset, 1, op !== BitOp.Test);
     }
     const byte = cpu.read8(linear);
     const mask = 1 << bit;

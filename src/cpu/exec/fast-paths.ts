@@ -159,11 +159,11 @@ const dec64r: Handler = (cpu: Cpu, ins: Instr) => incDec64(cpu, ins.reg0, -1);
 const mov32rr: Handler = (cpu: Cpu, ins: Instr) => { const g = cpu.g32; g[ins.reg0] = g[ins.reg1]!; g[ins.reg0 + 1] = 0; };
 const mov32ri: Handler = (cpu: Cpu, ins: Instr) => { cpu.g32[ins.reg0] = ins.immLo; cpu.g32[ins.reg0 + 1] = 0; };
 const mov32rm: Handler = (cpu: Cpu, ins: Instr) => { const v = cpu.read32(cpu.linear(ins, 4)); cpu.g32[ins.reg0] = v; cpu.g32[ins.reg0 + 1] = 0; };
-const mov32mr: Handler = (cpu: Cpu, ins: Instr) => { cpu.write32(cpu.linear(ins, 4), cpu.g32[ins.reg1]!); };
+const mov32mr: Handler = (cpu: Cpu, ins: Instr) => { cpu.write32(cpu.linearWrite(ins, 4), cpu.g32[ins.reg1]!); };
 const mov64rr: Handler = (cpu: Cpu, ins: Instr) => { const g = cpu.g32; g[ins.reg0] = g[ins.reg1]!; g[ins.reg0 + 1] = g[ins.reg1 + 1]!; };
 const mov64ri: Handler = (cpu: Cpu, ins: Instr) => { cpu.g32[ins.reg0] = ins.immLo; cpu.g32[ins.reg0 + 1] = ins.immHi; };
 const mov64rm: Handler = (cpu: Cpu, ins: Instr) => { const lo = cpu.read64(cpu.linear(ins, 8)); cpu.g32[ins.reg0] = lo; cpu.g32[ins.reg0 + 1] = cpu.hi; };
-const mov64mr: Handler = (cpu: Cpu, ins: Instr) => { cpu.write64(cpu.linear(ins, 8), cpu.g32[ins.reg1]!, cpu.g32[ins.reg1 + 1]!); };
+const mov64mr: Handler = (cpu: Cpu, ins: Instr) => { cpu.write64(cpu.linearWrite(ins, 8), cpu.g32[ins.reg1]!, cpu.g32[ins.reg1 + 1]!); };
 
 type Shapes = { rr32?: Handler; ri32?: Handler; rr64?: Handler; ri64?: Handler };
 

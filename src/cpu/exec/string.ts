@@ -34,12 +34,12 @@ function advanceReg(cpu: Cpu, n: number, addrSize: number, delta: number): void 
   }
 }
 
-function linearOf(cpu: Cpu, seg: number, offset: number, addrSize: number, size: number): number {
+function linearOf(cpu: Cpu, seg: number, offset: number, addrSize: number, size: number, write = false): number {
   if (addrSize === 8) {
     const signed = offset >= 0x8000000000000000 ? offset - 0x10000000000000000 : offset;
-    return cpu.segmentLinear(seg, signed < 0 ? signed + 0x10000000000000000 : signed, size);
+    return cpu.segmentLinear(seg, signed < 0 ? signed + 0x10000000000000000 : signed, size, write);
   }
-  return cpu.segmentLinear(seg, offset, size);
+  return cpu.segmentLinear(seg, offset, size, write);
 }
 
 function countReg(cpu: Cpu, addrSize: number): number {
@@ -86,7 +86,7 @@ function repeat(cpu: Cpu, ins: Instr, conditional: boolean, body: (cpu: Cpu, ins
 function movsOnce(cpu: Cpu, ins: Instr): void {
   const size = ins.size0, addrSize = ins.addrSize;
   const src = linearOf(cpu, ins.seg, indexReg(cpu, RSI, addrSize), addrSize, size);
-  const dst = linearOf(cpu, SEG_ES, indexReg(cpu, RDI, addrSize), addrSize, size);
+  const dst = linearOf(cpu, SEG_ES, indexReg(cpu, RDI, addrSize), addrSize, size, true);
   const value = cpu.readMem(src, size);
   cpu.writeMem(dst, size, value, cpu.hi);
   const delta = step(cpu, size);
@@ -100,8 +100,8 @@ export function movs(cpu: Cpu, ins: Instr): void {
 
 function stosOnce(cpu: Cpu, ins: Instr): void {
   const size = ins.size0, addrSize = ins.addrSize;
-  const dst = linearOf(cpu, SEG_ES, indexReg(cpu, RDI, addrSize), addrSize, size);
-  const value = cpu.getReg(size === 1 ? 0 : 0, size);
+  const dst = linearOf(cpu, SEG_ES, indexReg(cpu, RDI, addrSize), addrSize, size, true);
+  const value = cpu.getReg(0, size);
   cpu.writeMem(dst, size, value, cpu.hi);
   advanceReg(cpu, RDI, addrSize, step(cpu, size));
 }
@@ -166,7 +166,7 @@ export function scas(cpu: Cpu, ins: Instr): void {
 function insOnce(cpu: Cpu, ins: Instr): void {
   const size = ins.size0, addrSize = ins.addrSize;
   const port = cpu.g16[2 * 4]!;
-  const dst = linearOf(cpu, SEG_ES, indexReg(cpu, RDI, addrSize), addrSize, size);
+  const dst = linearOf(cpu, SEG_ES, indexReg(cpu, RDI, addrSize), addrSize, size, true);
   cpu.probeWrite(dst, size);
   const value = cpu.io.read(port, size);
   cpu.writeMem(dst, size, value | 0, 0);
