@@ -1,56 +1,70 @@
 #!/usr/bin/env node
 /**
- * x86vm command line. Today it runs the built-in demo (a boot sector that switches from real to
- * protected mode and prints through the debug console); the QEMU-style machine options arrive with
- * the PC board.
+ * x86vm command line: QEMU-style options (options.ts) boot the pc board (run.ts); with no options
+ * it runs the built-in demo (a boot sector that switches from real to protected mode and prints
+ * through the debug console). Exit status: 0 power-off/quit, 1 emulator failure, 2 usage errors.
  */
-import { parseArgs } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { runDemo } from './demo/run-demo.js';
+import { helpText } from './options.js';
+import { parseCommandLine, UsageError } from './parse.js';
+import { runMachine } from './run.js';
 
-const USAGE = `Usage: x86vm [options]
-
-Runs the built-in demo program through the x86vm CPU.
-
-Options:
-  --demo              run the built-in demo (the default)
-  --trace FILE        write a disassembly of every executed instruction to FILE
-  --max-instructions N  stop after N guest instructions (default 100000000)
-  -h, --help          show this help
-`;
-
-function fail(message: string): never {
-  process.stderr.write(`x86vm: ${message}\n`);
-  process.exit(2);
+function version(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) {
+      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'x86vm') return pkg.version ?? 'unknown';
+    }
+  }
+  return 'unknown';
 }
 
-function main(argv: string[]): number {
-  let parsed;
+function usageError(e: UsageError): number {
+  process.stderr.write(`x86vm: ${e.message}\n`);
+  return 2;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let config;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        demo: { type: 'boolean' },
-        trace: { type: 'string' },
-        'max-instructions': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
+    config = parseCommandLine(argv);
   } catch (e) {
-    fail(`${(e as Error).message.replace(/\. To specify.*$/s, '')}; run x86vm --help for the options`);
+    if (e instanceof UsageError) return usageError(e);
+    throw e;
   }
-  const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
+  switch (config.mode) {
+    case 'help':
+      process.stdout.write(helpText());
+      return 0;
+    case 'version':
+      process.stdout.write(`x86vm ${version()}\n`);
+      return 0;
+    case 'list':
+      process.stdout.write(config.text);
+      return 0;
+    case 'demo': {
+      const result = runDemo({ write: (text) => process.stdout.write(text), traceFile: config.traceFile ?? undefined, maxInstructions: config.maxInstructions });
+      process.stderr.write(`x86vm: ${result.summary}\n`);
+      if (config.hint) process.stderr.write('x86vm: that was the built-in demo; boot an image with x86vm -nographic -hda disk.img (or -cdrom image.iso); x86vm --help lists the options\n');
+      return result.ok ? 0 : 1;
+    }
+    case 'machine':
+      try {
+        return await runMachine(config.machine, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+      } catch (e) {
+        if (e instanceof UsageError) return usageError(e);
+        throw e;
+      }
   }
-  const limitText = values['max-instructions'] ?? '100000000';
-  const limit = Number(limitText);
-  if (!Number.isInteger(limit) || limit <= 0) fail(`--max-instructions needs a positive whole number, not '${limitText}'`);
-  const result = runDemo({ write: (text) => process.stdout.write(text), traceFile: values.trace, maxInstructions: limit });
-  process.stderr.write(`x86vm: ${result.summary}\n`);
-  return result.ok ? 0 : 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`x86vm: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

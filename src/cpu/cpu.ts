@@ -194,6 +194,19 @@ export class Cpu {
   instructionBytes: ((offset: number) => number) | null = null;
   /** Called on a triple fault or a reset request from the guest (the machine decides). */
   onReset: (() => void) | null = null;
+  /**
+   * Tracing hooks (the CLI's -d): `onInstruction` runs before each single-stepped instruction
+   * (`singleStep`, TF), `onEvent` before each interrupt or exception is delivered (vector, error
+   * code or -1, software INT n, external interrupt).
+   */
+  onInstruction: ((cpu: Cpu) => void) | null = null;
+  onEvent: ((vector: number, errorCode: number, software: boolean, external: boolean) => void) | null = null;
+  /**
+   * Flight recorder for crash reports: when set (length a power of two), the linear address of each
+   * cached block entered is written here round-robin; `recentBlockIndex` is the next slot.
+   */
+  recentBlocks: Float64Array | null = null;
+  recentBlockIndex = 0;
   /** Guest instructions executed (for MIPS figures and deterministic time). */
   instructionCount = 0;
 
@@ -816,6 +829,7 @@ export class Cpu {
       try {
         if (this.singleStep || (s[I_RFLAGS]! & TF) !== 0) {
           const trap = (s[I_RFLAGS]! & TF) !== 0;
+          if (this.onInstruction !== null) this.onInstruction(this);
           this.stepOne();
           // Single-step: a #DB trap after every instruction that began with TF set (SDM Vol. 3,
           // 18.3.1.4), reported with DR6.BS; RIP already points at the next instruction.
@@ -932,6 +946,7 @@ export class Cpu {
    */
   deliver(vector: number, errorCode: number, software: boolean, external: boolean): void {
     const s = this.s;
+    if (this.onEvent !== null) this.onEvent(vector, errorCode, software, external);
     if (s[I_MODE] === DecodeMode.Real) {
       const entry = vector * 4;
       if (entry + 3 > (s[I_IDTR_LIMIT]! >>> 0)) this.raise(VEC_GP, vector * 8 + 2);
@@ -1132,6 +1147,11 @@ export class Cpu {
   private runBlock(): void {
     const s = this.s;
     const linear = this.fetchLinear();
+    const recent = this.recentBlocks;
+    if (recent !== null) {
+      recent[this.recentBlockIndex] = linear;
+      this.recentBlockIndex = (this.recentBlockIndex + 1) & (recent.length - 1);
+    }
     const mode = s[I_MODE]!;
     const epoch = this.tlbEpoch;
     const previous = this.previousBlock;

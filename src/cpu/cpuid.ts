@@ -165,6 +165,21 @@ export function buildCpuModel(name: string, features: readonly string[]): CpuFea
 /** The default model: everything this build executes. */
 export const DEFAULT_FEATURES: CpuFeatures = buildCpuModel('x86vm', IMPLEMENTED_FEATURES);
 
+/** QEMU's qemu32 / qemu64 baselines, restricted to what this build executes. */
+const QEMU32 = ['fpu', 'de', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'apic', 'sep', 'mtrr', 'pge', 'cmov', 'pat', 'pse36', 'clflush', 'mmx', 'fxsr', 'sse', 'sse2', 'sse3', 'hypervisor'];
+const QEMU64 = [...QEMU32, 'cx16', 'syscall', 'nx', 'lm', 'lahfLm', 'abm'];
+
+/**
+ * Named CPU models (the command line's -cpu): the default, `max` (the same: everything executed),
+ * and QEMU's baseline models. Each entry says what it is for --help.
+ */
+export const CPU_MODELS: Readonly<Record<string, { readonly description: string; readonly features: CpuFeatures }>> = {
+  x86vm: { description: 'the default: every feature this build executes (64-bit, SSE4.2)', features: DEFAULT_FEATURES },
+  max: { description: 'the same as x86vm', features: DEFAULT_FEATURES },
+  qemu64: { description: "QEMU's qemu64 baseline (64-bit, SSE3)", features: buildCpuModel('qemu64', QEMU64.filter((f) => IMPLEMENTED_FEATURES.includes(f))) },
+  qemu32: { description: "QEMU's qemu32 baseline (32-bit only, SSE3)", features: buildCpuModel('qemu32', QEMU32.filter((f) => IMPLEMENTED_FEATURES.includes(f))) },
+};
+
 /**
  * Every row feature the opcode maps name: for tools and tests that decode (length, operands,
  * disassembly) independently of what this CPU model executes. Not a CPU model.

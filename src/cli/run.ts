@@ -1,0 +1,391 @@
+/**
+ * `x86vm [machine options]`: check every file, build the pc board, then run it in real time —
+ * the vCPUs in slices of about 20 ms between host events, and when every vCPU is halted the host
+ * sleeps until the next timer deadline or the next keystroke (no busy waiting).
+ */
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ExitReason } from '../cpu/cpu.js';
+import { CPU_MODELS } from '../cpu/cpuid.js';
+import { PcMachine } from '../machine/pc.js';
+import { DiskOpenError, openDiskImage, type DiskBackend } from '../backends/disk/index.js';
+import type { IdeDriveSpec } from '../devices/ide/piix-ide.js';
+import { DEFAULT_BIOS } from './options.js';
+import { UsageError, type MachineConfig } from './parse.js';
+import { HostCharBackend } from './serial.js';
+import { EscapeDecoder, ESCAPE_HELP, TerminalGuard } from './terminal.js';
+import { Monitor } from './monitor.js';
+import { attachTracer, LogSink } from './trace.js';
+import { formatRegisters, recentInstructions } from './report.js';
+
+/** Where the command line's streams are (process.* in the CLI; tests may substitute). */
+export interface CliStreams {
+  stdin: NodeJS.ReadStream;
+  stdout: { write(data: Uint8Array | string): unknown; fd?: number };
+  stderr: { write(data: string): unknown };
+}
+
+type Outcome =
+  | { kind: 'poweroff' }
+  | { kind: 'quit' }
+  | { kind: 'reset' }
+  | { kind: 'debug-exit'; status: number }
+  | { kind: 'fatal'; error: unknown };
+
+const MIB = 1 << 20;
+
+/** Why a file cannot be used, in words. */
+function fileProblem(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A file that must exist and be readable (firmware, kernel, initrd). */
+function checkReadable(option: string, path: string): void {
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`${option} ${path}: it is a directory; give a file`);
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${option} ${path}: ${fileProblem(e)}; check the path and permissions`);
+  }
+}
+
+/** A file x86vm will create or overwrite: its directory must exist and be writable, and it must not be a directory. */
+function checkCreatable(option: string, path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${path}: ${dir} is not a directory`);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${option} ${path}: cannot create it in ${dir} (${fileProblem(e)}); choose another path`);
+  }
+  if (existsSync(path)) {
+    if (statSync(path).isDirectory()) throw new UsageError(`${option} ${path}: it is a directory; give a file name`);
+    try {
+      accessSync(path, constants.W_OK);
+    } catch {
+      throw new UsageError(`${option} ${path}: the file is not writable; choose another path`);
+    }
+  }
+}
+
+function loadFirmware(config: MachineConfig): Uint8Array {
+  const path = config.bios ?? (existsSync(DEFAULT_BIOS) ? DEFAULT_BIOS : null);
+  if (path === null) {
+    throw new UsageError(`no firmware: ${DEFAULT_BIOS} is missing; install Debian's seabios package (apt-get install seabios) or pass -bios FILE`);
+  }
+  checkReadable('-bios', path);
+  const bios = readFileSync(path);
+  if (bios.length < 0x10000 || bios.length > 16 * MIB || bios.length % 0x10000 !== 0) {
+    throw new UsageError(`-bios ${path}: a firmware image must be 64 KiB to 16 MiB in 64 KiB steps (this one is ${bios.length} bytes); use SeaBIOS's bios-256k.bin`);
+  }
+  return bios;
+}
+
+function openDrives(config: MachineConfig): { specs: IdeDriveSpec[]; backends: DiskBackend[] } {
+  const backends: DiskBackend[] = [];
+  const specs: IdeDriveSpec[] = [];
+  try {
+    for (const d of config.drives) {
+      const label = `${d.origin} ${d.file}`;
+      let backend: DiskBackend;
+      try {
+        backend = openDiskImage(d.file, { cdrom: d.media === 'cdrom', snapshot: d.snapshot && d.media === 'disk', readOnly: d.readOnly });
+      } catch (e) {
+        const reason = e instanceof DiskOpenError ? e.message.replace(/^cannot open disk image .*?: /, '') : fileProblem(e);
+        const hint = reason === 'permission denied'
+          ? (d.snapshot || d.readOnly ? 'check its permissions' : 'check its permissions, or add -snapshot to keep writes in memory')
+          : 'check the path';
+        throw new UsageError(`${label}: cannot open the image (${reason}); ${hint}`);
+      }
+      backends.push(backend);
+      if (backend.length === 0) throw new UsageError(`${label}: the image is empty; create one with e.g. truncate -s 64M ${d.file}`);
+      try {
+        backend.read(0, new Uint8Array(Math.min(backend.sectorSize, backend.length)));
+      } catch (e) {
+        throw new UsageError(`${label}: the image cannot be read (${fileProblem(e)}); check the file`);
+      }
+      specs.push({ channel: (d.index >> 1) as 0 | 1, position: (d.index & 1) as 0 | 1, kind: d.media, backend });
+    }
+  } catch (e) {
+    for (const b of backends) b.close();
+    throw e;
+  }
+  return { specs, backends };
+}
+
+/** Opens (creates) an output file after all checks passed; remembers it for removal on a later failure. */
+class CreatedFiles {
+  private readonly created: string[] = [];
+  open(option: string, path: string): number {
+    const existed = existsSync(path);
+    try {
+      const fd = openSync(path, 'w');
+      if (!existed) this.created.push(path);
+      return fd;
+    } catch (e) {
+      throw new UsageError(`${option} ${path}: cannot create it (${fileProblem(e)}); choose another path`);
+    }
+  }
+  removeAll(): void {
+    for (const path of this.created.splice(0)) {
+      try { unlinkSync(path); } catch { /* already gone */ }
+    }
+  }
+}
+
+/** Build and run the machine; returns the exit status. Throws UsageError before anything is created. */
+export async function runMachine(config: MachineConfig, io: CliStreams): Promise<number> {
+  // 1. Every input file, before anything is created.
+  const bios = loadFirmware(config);
+  if (config.kernel !== null) {
+    checkReadable('-kernel', config.kernel);
+    if (config.initrd !== null) checkReadable('-initrd', config.initrd);
+    throw new UsageError('-kernel: direct Linux boot is not available in this build (the loader src/machine/boot/linux.ts has not landed yet); boot a disk image with -hda or a CD with -cdrom through SeaBIOS');
+  }
+  if (config.serial.kind === 'file') checkCreatable('-serial', config.serial.path);
+  if (config.traceFile !== null) checkCreatable('-D', config.traceFile);
+  const { specs, backends } = openDrives(config);
+  const closeDisks = () => {
+    for (const b of backends) {
+      try { b.flush(); } catch { /* reported by the guest's device already */ }
+      b.close();
+    }
+  };
+
+  // 2. The machine.
+  let debugExit: number | null = null;
+  const serial = config.serial.kind === 'none' ? null : new HostCharBackend((bytes) => {
+    if (serialFd !== null) writeSync(serialFd, bytes);
+    else io.stdout.write(bytes);
+  });
+  let serialFd: number | null = null;
+  let pc: PcMachine;
+  try {
+    pc = new PcMachine({
+      ramSize: config.ramSize,
+      cpus: config.cpus,
+      bios,
+      features: CPU_MODELS[config.cpuModel]!.features,
+      serial,
+      serialConsole: true,
+      bootOrder: config.bootOrder ?? undefined,
+      drives: { ide: specs },
+      onDebugExit: config.debugExit ? (status) => {
+        debugExit = status;
+        for (const cpu of pc.cpus) cpu.requestStop();
+      } : undefined,
+    });
+  } catch (e) {
+    closeDisks();
+    if (e instanceof RangeError) throw new UsageError(`-m ${config.ramSize / MIB}M: the host cannot provide that much guest memory (${e.message}); use a smaller -m`);
+    throw e;
+  }
+
+  // 3. Output files, now that nothing else can fail.
+  const files = new CreatedFiles();
+  let sink: LogSink | null = null;
+  try {
+    if (config.serial.kind === 'file') serialFd = files.open('-serial', config.serial.path);
+    if (config.traceFile !== null) sink = new LogSink(files.open('-D', config.traceFile), true);
+    else if (config.trace.size > 0) sink = new LogSink(2, false);
+  } catch (e) {
+    if (serialFd !== null) closeSync(serialFd);
+    files.removeAll();
+    closeDisks();
+    throw e;
+  }
+  if (sink !== null && config.trace.size > 0) attachTracer(pc.cpus, config.trace, sink);
+  for (const cpu of pc.cpus) cpu.recentBlocks = new Float64Array(16).fill(NaN);
+
+  // 4. The console: raw terminal, Ctrl-A escapes, the monitor.
+  const stdioSerial = config.serial.kind === 'stdio';
+  const say = (text: string) => io.stderr.write(`x86vm: ${text}\n`);
+  const guard = new TerminalGuard(io.stdin, process, (signal) => {
+    serial?.flush();
+    sink?.close();
+    if (serialFd !== null) closeSync(serialFd);
+    say(`terminating on signal ${signal}`);
+  });
+  const loop = new RunLoop(pc, config.noReboot, () => debugExit);
+  const monitor = new Monitor({
+    cpus: pc.cpus,
+    write: (text) => io.stdout.write(text),
+    quit: () => loop.stop({ kind: 'quit' }),
+    stop: () => loop.pause(),
+    cont: () => loop.resume(),
+    reset: () => { pc.resetRequested = true; loop.wake(); },
+    running: () => !loop.paused,
+  });
+  let inMonitor = false;
+  const escapes = new EscapeDecoder();
+  const onData = (chunk: Buffer) => {
+    for (const action of escapes.feed(chunk)) {
+      if (action.kind === 'quit') loop.stop({ kind: 'quit' });
+      else if (action.kind === 'help') io.stdout.write(`\r\n${ESCAPE_HELP}`);
+      else if (action.kind === 'monitor') {
+        inMonitor = !inMonitor;
+        if (inMonitor) {
+          io.stdout.write('\r\nx86vm monitor - type \'help\' for commands, Ctrl-A c returns to the console\r\n');
+          monitor.prompt();
+        } else io.stdout.write('\r\n');
+      } else if (inMonitor) monitor.input(action.bytes);
+      else serial?.feed(action.bytes);
+    }
+    loop.wake();
+  };
+  guard.enter(stdioSerial);
+  if (stdioSerial) {
+    // A pipe as well as a terminal: bytes pass through the escape decoder (Ctrl-A x quits either).
+    io.stdin.on('data', onData);
+    io.stdin.resume();
+  }
+
+  // 5. Run.
+  let outcome: Outcome;
+  try {
+    outcome = await loop.run(() => serial?.flush());
+  } finally {
+    if (stdioSerial) {
+      io.stdin.removeListener('data', onData);
+      io.stdin.pause();
+    }
+    guard.restore();
+    serial?.flush();
+    if (serialFd !== null) closeSync(serialFd);
+    closeDisks();
+  }
+  if (config.trace.size > 0 && sink !== null) sink.flush();
+
+  let status: number;
+  switch (outcome.kind) {
+    case 'poweroff': status = 0; break;
+    case 'quit': say('terminated (quit)'); status = 0; break;
+    case 'reset': say('the guest reset the machine; stopping because of -no-reboot'); status = 0; break;
+    case 'debug-exit': status = outcome.status; break;
+    case 'fatal': {
+      const e = outcome.error;
+      const lines = [`emulator error: ${e instanceof Error ? e.message : String(e)}`];
+      for (const cpu of pc.cpus.slice(0, 4)) {
+        lines.push(`vCPU ${cpu.id}:`, formatRegisters(cpu).trimEnd(), 'last instructions:', ...recentInstructions(cpu));
+      }
+      if (sink !== null && sink.tail.length) lines.push('last -d log lines:', ...sink.tail);
+      if (e instanceof Error && e.stack) lines.push(e.stack);
+      say(lines.join('\n'));
+      status = 1;
+      break;
+    }
+  }
+  sink?.close();
+  return status;
+}
+
+/**
+ * The real-time run loop. `run()` resolves with why the machine stopped; `wake()` ends a sleep
+ * early (input arrived, a timer was armed earlier than the one slept for).
+ */
+class RunLoop {
+  paused = false;
+  private state: 'idle' | 'scheduled' | 'sleeping' | 'done' = 'idle';
+  private timer: NodeJS.Timeout | null = null;
+  private pending: Outcome | null = null;
+  private resolve: (o: Outcome) => void = () => {};
+  private flushOutput: () => void = () => {};
+
+  constructor(private readonly pc: PcMachine, private readonly noReboot: boolean, private readonly debugExit: () => number | null) {
+    pc.timers.onEarlierDeadline = () => this.wake();
+  }
+
+  run(flushOutput: () => void): Promise<Outcome> {
+    this.flushOutput = flushOutput;
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      this.schedule();
+    });
+  }
+
+  stop(outcome: Outcome): void {
+    if (this.state === 'done') return;
+    this.pending ??= outcome;
+    for (const cpu of this.pc.cpus) cpu.requestStop();
+    this.wake(true);
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.pc.clock.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.pc.clock.resume();
+    this.wake();
+  }
+
+  wake(force = false): void {
+    if (this.state === 'sleeping' || (force && this.state === 'idle')) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.state = 'scheduled';
+    setImmediate(() => this.tick());
+  }
+
+  private finish(outcome: Outcome): void {
+    this.state = 'done';
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.flushOutput();
+    this.resolve(outcome);
+  }
+
+  private tick(): void {
+    if (this.state === 'done') return;
+    const pc = this.pc;
+    const sliceEnd = performance.now() + 20;
+    try {
+      for (;;) {
+        if (this.pending !== null) return this.finish(this.pending);
+        if (this.paused) {
+          this.state = 'sleeping';
+          return;
+        }
+        const step = pc.scheduler.step();
+        const exitStatus = this.debugExit();
+        if (exitStatus !== null) return this.finish({ kind: 'debug-exit', status: exitStatus });
+        if (pc.poweredOff) return this.finish({ kind: 'poweroff' });
+        if (this.pending !== null) return this.finish(this.pending);
+        if (pc.resetRequested) {
+          if (this.noReboot) return this.finish({ kind: 'reset' });
+          pc.reset();
+          continue;
+        }
+        if (step.exit !== null && step.exit !== ExitReason.TripleFault && step.exit !== ExitReason.Stopped) {
+          return this.finish({ kind: 'fatal', error: new Error(`vCPU run ended unexpectedly (exit reason ${step.exit})`) });
+        }
+        if (step.idle) {
+          this.flushOutput();
+          this.state = 'sleeping';
+          if (Number.isFinite(step.sleepNs)) this.timer = setTimeout(() => this.schedule(), Math.max(0, Math.floor(step.sleepNs / 1e6)));
+          return;
+        }
+        if (performance.now() >= sliceEnd) {
+          this.flushOutput();
+          this.schedule();
+          return;
+        }
+      }
+    } catch (e) {
+      this.finish({ kind: 'fatal', error: e });
+    }
+  }
+}

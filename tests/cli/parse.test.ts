@@ -1,0 +1,70 @@
+/** The command line parser on its own: values, QEMU spellings, drive positions. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCommandLine, parseKeyValues, parseSize, UsageError, type MachineConfig } from '../../src/cli/parse.js';
+import { findOption, helpText, OPTIONS } from '../../src/cli/options.js';
+
+function machine(...args: string[]): MachineConfig {
+  const c = parseCommandLine(args);
+  assert.equal(c.mode, 'machine');
+  return (c as { machine: MachineConfig }).machine;
+}
+
+describe('command line parsing', () => {
+  it('sizes: MiB by default, K/M/G suffixes', () => {
+    assert.equal(parseSize('512', 1 << 20), 512 << 20);
+    assert.equal(parseSize('512M', 1 << 20), 512 << 20);
+    assert.equal(parseSize('2G', 1 << 20), 2 * 1024 * 1024 * 1024);
+    assert.equal(parseSize('1.5G', 1 << 20), 1.5 * 1024 * 1024 * 1024);
+    assert.equal(parseSize('65536k', 1 << 20), 64 << 20);
+    assert.equal(parseSize('12Q', 1 << 20), null);
+    assert.equal(machine('-m', 'size=256M').ramSize, 256 << 20);
+  });
+
+  it('key=value lists with ,, for a comma', () => {
+    assert.deepEqual([...parseKeyValues('file=a,,b.img,if=ide', 'file', '-drive')], [['file', 'a,b.img'], ['if', 'ide']]);
+    assert.deepEqual([...parseKeyValues('4,sockets=1', 'cpus', '-smp')], [['cpus', '4'], ['sockets', '1']]);
+  });
+
+  it('no options, or --demo: the demo; demo options do not mix with machine options', () => {
+    assert.deepEqual(parseCommandLine([]), { mode: 'demo', traceFile: null, maxInstructions: 100000000, hint: true });
+    assert.equal(parseCommandLine(['--demo', '--trace', 't.txt']).mode, 'demo');
+    assert.throws(() => parseCommandLine(['--demo', '-hda', 'x.img']), UsageError);
+    assert.throws(() => parseCommandLine(['--trace', 't.txt', '-hda', 'x.img']), /-d in_asm/);
+  });
+
+  it('drives: -hda/-hdb/-cdrom positions, -drive takes the next free one', () => {
+    const m = machine('-drive', 'file=c.img', '-cdrom', 'x.iso', '-hda', 'a.img', '-drive', 'file=d.iso,media=cdrom');
+    assert.deepEqual(m.drives.map((d) => [d.index, d.media, d.file, d.readOnly]), [
+      [0, 'disk', 'a.img', false], [1, 'disk', 'c.img', false], [2, 'cdrom', 'x.iso', true], [3, 'cdrom', 'd.iso', true],
+    ]);
+    assert.equal(machine('-snapshot', '-hda', 'a.img').drives[0]!.snapshot, true);
+    assert.equal(machine('-drive', 'file=a.img,snapshot=on').drives[0]!.snapshot, true);
+    assert.throws(() => machine('-hda', 'a', '-hdb', 'b', '-hdc', 'c', '-hdd', 'd', '-drive', 'file=e'), /all four IDE positions/);
+  });
+
+  it('boot order, serial, smp, cpu, tracing', () => {
+    assert.deepEqual(machine('-boot', 'd').bootOrder, ['cdrom']);
+    assert.deepEqual(machine('-boot', 'order=dc,menu=on').bootOrder, ['cdrom', 'disk']);
+    assert.throws(() => machine('-boot', 'order=z'), /'z' is not a boot device/);
+    assert.deepEqual(machine('-serial', 'file:/tmp/s.txt').serial, { kind: 'file', path: '/tmp/s.txt' });
+    assert.deepEqual(machine('-serial', 'mon:stdio').serial, { kind: 'stdio' });
+    assert.deepEqual(machine('-nographic').serial, { kind: 'stdio' });
+    assert.throws(() => machine('-serial', 'pty'), /stdio, file:PATH or none/);
+    assert.equal(machine('-smp', 'cpus=4,sockets=1,cores=4').cpus, 4);
+    assert.equal(machine('-cpu', 'qemu64').cpuModel, 'qemu64');
+    assert.deepEqual([...machine('-d', 'in_asm,int').trace], ['in_asm', 'int']);
+    assert.throws(() => machine('-d', 'in_asm,bogus'), /unknown log item; known items: in_asm/);
+    assert.equal(machine('--m=64').ramSize, 64 << 20, 'GNU-style --opt=value is accepted too');
+  });
+
+  it('every option in the table is found by each of its spellings and shown in --help', () => {
+    const help = helpText();
+    for (const o of OPTIONS) {
+      for (const name of o.names) {
+        assert.equal(findOption(name), o);
+        assert.ok(help.includes(name));
+      }
+    }
+  });
+});
