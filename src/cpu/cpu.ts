@@ -370,9 +370,9 @@ export class Cpu {
     if (s[I_CR]! >= 0) return ((linear & this.a20Mask) >>> 0);
     const user = s[I_CPL] === 3 && !this.implicitSupervisor;
     if (!this.walker.walk(this.paging, linear, access, user)) {
-      const unsigned = linear < 0 ? linear + 2 ** 64 : linear;
-      s[I_CR + 4] = unsigned % 4294967296 | 0;
-      s[I_CR + 5] = Math.floor(unsigned / 4294967296) | 0;
+      // CR2 as two halves of the (signed, exact) linear address.
+      s[I_CR + 4] = linear | 0;
+      s[I_CR + 5] = Math.floor(linear / 4294967296) | 0;
       this.faultAddress = linear;
       this.raise(VEC_PF, this.walker.errorCode);
     }
@@ -546,7 +546,7 @@ export class Cpu {
     const s = this.s;
     const mode = s[I_MODE]!;
     if (mode === DecodeMode.Long64) {
-      if (seg < 4) return offset;
+      if (seg < 4) return this.canonical(offset, seg);
       return this.canonical(offset + (s[I_SEG_BASE + 2 * seg]! >>> 0) + s[I_SEG_BASE + 2 * seg + 1]! * 4294967296, seg);
     }
     const limit = s[I_SEG_LIMIT + seg]! >>> 0;
@@ -574,8 +574,9 @@ export class Cpu {
 
   /** A 64-bit linear address must be canonical (bits 63:47 equal), else #GP(0) / #SS(0). */
   canonical(linear: number, seg: number): number {
-    if (linear >= 0x800000000000 && linear < 0x10000000000000000 - 0x800000000000) this.raise(seg === 2 ? VEC_SS : VEC_GP, 0);
-    return linear >= 0x800000000000 ? linear - 0x10000000000000000 : linear;
+    // Linear addresses are signed numbers here (the upper half is negative), exact in a double.
+    if (linear >= 0x800000000000 || linear < -0x800000000000) this.raise(seg === 2 ? VEC_SS : VEC_GP, 0);
+    return linear;
   }
 
   /** Effective address (offset within the segment) of the memory operand, truncated to the address size. */

@@ -36,8 +36,8 @@ function advanceReg(cpu: Cpu, n: number, addrSize: number, delta: number): void 
 
 function linearOf(cpu: Cpu, seg: number, offset: number, addrSize: number, size: number, write = false): number {
   if (addrSize === 8) {
-    const signed = offset >= 0x8000000000000000 ? offset - 0x10000000000000000 : offset;
-    return cpu.segmentLinear(seg, signed < 0 ? signed + 0x10000000000000000 : signed, size, write);
+    // indexReg gives the signed 64-bit value (exact for canonical addresses).
+    return cpu.segmentLinear(seg, offset, size, write);
   }
   return cpu.segmentLinear(seg, offset, size, write);
 }

@@ -64,7 +64,9 @@ export class PageWalker {
   walk(config: PagingConfig, linear: number, access: number, user: boolean): boolean {
     const write = access === ACCESS_WRITE, fetch = access === ACCESS_FETCH;
     const baseCode = (write ? PF_WRITE : 0) | (user ? PF_USER : 0) | (fetch && (config.nxe || false) ? PF_FETCH : 0);
-    const lin = linear < 0 ? linear + 2 ** 64 : linear;
+    // Canonical upper-half addresses arrive as negative numbers; 4-level paging looks at bits 47:0
+    // only, and linear + 2^48 is exact where linear + 2^64 would lose the low bits in a double.
+    const lin = linear < 0 ? linear + 2 ** 48 : linear;
     let allowWrite = true, allowUser = true, noExec = false;
     const reservedAbovePhys = config.maxPhysBits >= 52 ? 0 : ~((1 << (config.maxPhysBits - 32)) - 1) & 0x000fffff;
     const fault = (present: boolean, reserved: boolean): false => {
