@@ -29,6 +29,8 @@ const HELP = [
 export class Monitor {
   private line = '';
   private selected = 0;
+  /** `quit` was given: no further prompt. */
+  private closed = false;
 
   constructor(private readonly host: MonitorHost) {}
 
@@ -44,6 +46,7 @@ export class Monitor {
         const command = this.line.trim();
         this.line = '';
         if (command !== '') this.execute(command);
+        if (this.closed) return;
         this.prompt();
       } else if (b === 0x7f || b === 0x08) {
         if (this.line.length > 0) {
@@ -68,6 +71,7 @@ export class Monitor {
         out(HELP.join('\n') + '\n');
         return;
       case 'quit': case 'q':
+        this.closed = true;
         this.host.quit();
         return;
       case 'stop':

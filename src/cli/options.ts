@@ -33,10 +33,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'enable-kvm', names: ['-enable-kvm'], group: 'Machine', help: 'refused: x86vm does not use KVM' },
   { key: 'device', names: ['-device'], arg: 'DRIVER', repeatable: true, group: 'Machine', help: 'extra device: isa-debug-exit (port 0xF4: a write of V exits with status (V<<1)|1)' },
 
-  { key: 'bios', names: ['-bios'], arg: 'FILE', group: 'Boot', help: `firmware image (default ${DEFAULT_BIOS} when present)` },
-  { key: 'kernel', names: ['-kernel'], arg: 'BZIMAGE', group: 'Boot', help: 'boot a Linux kernel directly' },
-  { key: 'initrd', names: ['-initrd'], arg: 'FILE', group: 'Boot', help: 'initial ramdisk for -kernel' },
-  { key: 'append', names: ['-append'], arg: 'CMDLINE', group: 'Boot', help: 'kernel command line for -kernel' },
+  { key: 'bios', names: ['-bios'], arg: 'FILE', group: 'Boot', help: `firmware image (default ${DEFAULT_BIOS} when present; with -kernel: boot the kernel through it, QEMU's way)` },
+  { key: 'kernel', names: ['-kernel'], arg: 'BZIMAGE', group: 'Boot', help: 'boot a Linux bzImage or a Multiboot kernel directly, without firmware (unless -bios is given)' },
+  { key: 'initrd', names: ['-initrd'], arg: 'FILE', group: 'Boot', help: "initial ramdisk for -kernel (Multiboot: the modules, 'file args,file args')" },
+  { key: 'append', names: ['-append'], arg: 'CMDLINE', group: 'Boot', help: 'kernel command line for -kernel (e.g. console=ttyS0)' },
   { key: 'boot', names: ['-boot'], arg: 'ORDER', group: 'Boot', help: 'boot order: letters c (disk), d (CD-ROM), a (floppy), n (network), as c, order=dc or once=d' },
   { key: 'no-reboot', names: ['-no-reboot'], group: 'Boot', help: 'a guest reset (reboot, triple fault) ends the run instead of restarting' },
 

@@ -3,13 +3,18 @@
  * the vCPUs in slices of about 20 ms between host events, and when every vCPU is halted the host
  * sleeps until the next timer deadline or the next keystroke (no busy waiting).
  */
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ExitReason } from '../cpu/cpu.js';
 import { CPU_MODELS } from '../cpu/cpuid.js';
 import { PcMachine } from '../machine/pc.js';
 import { DiskOpenError, openDiskImage, type DiskBackend } from '../backends/disk/index.js';
 import type { IdeDriveSpec } from '../devices/ide/piix-ide.js';
+import { pcAcpiConfig } from '../devices/acpi/config.js';
+import { bootLinux, HDRS_MAGIC, parseBzImage } from '../machine/boot/linux.js';
+import { installLinuxFwCfg } from '../machine/boot/fwcfg-linux.js';
+import { cacheDir } from '../fetch/apt.js';
+import { bootMultiboot, findMultibootHeader, type MultibootModule } from '../machine/boot/multiboot.js';
 import { DEFAULT_BIOS } from './options.js';
 import { UsageError, type MachineConfig } from './parse.js';
 import { HostCharBackend } from './serial.js';
@@ -119,6 +124,84 @@ function openDrives(config: MachineConfig): { specs: IdeDriveSpec[]; backends: D
   return { specs, backends };
 }
 
+/** A -kernel image (Linux bzImage or Multiboot) with its -initrd / module files, read and recognised. */
+interface KernelImage {
+  kind: 'linux' | 'multiboot';
+  image: Uint8Array;
+  initrd: Uint8Array | null;
+  modules: MultibootModule[];
+  /** With -bios: QEMU's linuxboot_dma.bin, the option ROM through which SeaBIOS boots the kernel. */
+  linuxboot: Uint8Array | null;
+}
+
+/** Where Debian's qemu-system-data installs QEMU's Linux loader option ROM. */
+const LINUXBOOT_ROM = '/usr/share/qemu/linuxboot_dma.bin';
+
+/** QEMU's linuxboot_dma.bin: installed, or unpacked by x86vm's package fetcher into its cache. */
+function findLinuxbootRom(): string | null {
+  if (existsSync(LINUXBOOT_ROM)) return LINUXBOOT_ROM;
+  const files = join(cacheDir(), 'files');
+  try {
+    for (const entry of readdirSync(files).filter((e) => e.startsWith('qemu-system-data_')).sort().reverse()) {
+      const path = join(files, entry, 'linuxboot_dma.bin');
+      if (existsSync(path)) return path;
+    }
+  } catch {
+    // No cache yet.
+  }
+  return null;
+}
+
+function readFileFor(option: string, path: string): Uint8Array {
+  checkReadable(option, path);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`${option} ${path}: cannot read it (${fileProblem(e)}); check the file`);
+  }
+}
+
+function readKernel(config: MachineConfig): KernelImage {
+  const path = config.kernel!;
+  const image = readFileFor('-kernel', path);
+  let isLinux = false;
+  try {
+    parseBzImage(image);
+    isLinux = true;
+  } catch (e) {
+    if (image.length >= 0x206 && new DataView(image.buffer, image.byteOffset).getUint32(0x202, true) === HDRS_MAGIC) {
+      throw new UsageError(`-kernel ${path}: ${(e as Error).message}`);
+    }
+  }
+  if (isLinux) {
+    const initrd = config.initrd !== null ? readFileFor('-initrd', config.initrd) : null;
+    let linuxboot: Uint8Array | null = null;
+    if (config.bios !== null) {
+      // QEMU's way: the firmware loads the kernel from fw_cfg with QEMU's option ROM.
+      const rom = findLinuxbootRom();
+      if (rom === null) {
+        throw new UsageError(`-kernel with -bios needs QEMU's option ROM ${LINUXBOOT_ROM} (apt-get install qemu-system-data); or drop -bios to boot the kernel directly`);
+      }
+      linuxboot = readFileFor('-kernel with -bios: the option ROM', rom);
+    }
+    return { kind: 'linux', image, initrd, modules: [], linuxboot };
+  }
+  if (findMultibootHeader(image) === null) {
+    throw new UsageError(`-kernel ${path}: neither a Linux bzImage nor a Multiboot kernel; give a bzImage (e.g. /boot/vmlinuz-*) or boot a disk image with -hda`);
+  }
+  if (config.bios !== null) throw new UsageError(`-kernel ${path}: a Multiboot kernel boots directly, without firmware; drop -bios`);
+  // Multiboot: -initrd lists the modules, "file args,file args" (QEMU's convention).
+  const modules: MultibootModule[] = [];
+  if (config.initrd !== null) {
+    for (const spec of config.initrd.split(',')) {
+      const [file, ...args] = spec.trim().split(/\s+/);
+      if (!file) continue;
+      modules.push({ data: readFileFor('-initrd', file), cmdline: [file, ...args].join(' ') });
+    }
+  }
+  return { kind: 'multiboot', image, initrd: null, modules, linuxboot: null };
+}
+
 /** Opens (creates) an output file after all checks passed; remembers it for removal on a later failure. */
 class CreatedFiles {
   private readonly created: string[] = [];
@@ -142,12 +225,8 @@ class CreatedFiles {
 /** Build and run the machine; returns the exit status. Throws UsageError before anything is created. */
 export async function runMachine(config: MachineConfig, io: CliStreams): Promise<number> {
   // 1. Every input file, before anything is created.
-  const bios = loadFirmware(config);
-  if (config.kernel !== null) {
-    checkReadable('-kernel', config.kernel);
-    if (config.initrd !== null) checkReadable('-initrd', config.initrd);
-    throw new UsageError('-kernel: direct Linux boot is not available in this build (the loader src/machine/boot/linux.ts has not landed yet); boot a disk image with -hda or a CD with -cdrom through SeaBIOS');
-  }
+  const kernel = config.kernel !== null ? readKernel(config) : null;
+  const bios = kernel === null || kernel.linuxboot !== null ? loadFirmware(config) : undefined;
   if (config.serial.kind === 'file') checkCreatable('-serial', config.serial.path);
   if (config.traceFile !== null) checkCreatable('-D', config.traceFile);
   const { specs, backends } = openDrives(config);
@@ -185,6 +264,22 @@ export async function runMachine(config: MachineConfig, io: CliStreams): Promise
     closeDisks();
     if (e instanceof RangeError) throw new UsageError(`-m ${config.ramSize / MIB}M: the host cannot provide that much guest memory (${e.message}); use a smaller -m`);
     throw e;
+  }
+  if (kernel !== null) {
+    // Firmware-less boot: the loader places the kernel now and again after every guest reset
+    // (with -bios: fw_cfg items the firmware loads the kernel from, as QEMU does).
+    try {
+      if (kernel.linuxboot !== null) {
+        installLinuxFwCfg(pc.fwCfg, { kernel: kernel.image, initrd: kernel.initrd, cmdline: config.append ?? '', linuxboot: kernel.linuxboot, ramBelow4g: pc.ramBelow4g });
+      } else if (kernel.kind === 'linux') {
+        bootLinux(pc, { kernel: kernel.image, initrd: kernel.initrd, cmdline: config.append ?? '', acpi: pcAcpiConfig(config.cpus, pc.ramBelow4g) });
+      } else {
+        bootMultiboot(pc, { kernel: kernel.image, cmdline: [config.kernel, config.append ?? ''].join(' ').trim(), modules: kernel.modules });
+      }
+    } catch (e) {
+      closeDisks();
+      throw new UsageError(`-kernel ${config.kernel}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   // 3. Output files, now that nothing else can fail.

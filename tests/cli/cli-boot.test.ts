@@ -178,3 +178,75 @@ msg: db 'WAITING', 13, 10, 0
     assert.match(quit.stderr, /terminated/);
   });
 });
+
+/** A Multiboot kernel (a.out kludge) that prints its command line on COM1 and exits through isa-debug-exit. */
+const MULTIBOOT_KERNEL = `
+header:
+  dd 0x1BADB002
+  dd 0x00010000
+  dd -(0x1BADB002 + 0x00010000)
+  dd header
+  dd 0x100000
+  dd end_of_image
+  dd end_of_image
+  dd start
+start:
+  mov esp, 0x90000 ; Multiboot leaves ESP undefined
+  mov esi, banner
+  call puts
+  mov esi, [ebx + 16]
+  call puts
+  mov al, 10
+  call putc
+  mov al, 0x21
+  out 0xf4, al
+  cli
+  hlt
+puts:
+  lodsb
+  test al, al
+  jz .done
+  call putc
+  jmp puts
+.done:
+  ret
+putc:
+  mov dx, 0x3f8
+  out dx, al
+  ret
+banner: db 'MULTIBOOT-CMDLINE=', 0
+end_of_image:
+`;
+
+function assembleOrEmpty(source: string): Uint8Array {
+  return haveNasm() ? assemble(source, 32, 0x100000) : new Uint8Array(0);
+}
+
+describe('x86vm -kernel (firmware-less boot)', { concurrency: 3 }, () => {
+  let dir = '';
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'x86vm-cli-kernel-')); });
+  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('boots a Multiboot kernel with -append, no firmware needed; the guest picks the exit status', { skip: haveNasm() ? false : 'nasm is not installed' }, async () => {
+    const kernel = join(dir, 'mb.bin');
+    writeFileSync(kernel, assemble(MULTIBOOT_KERNEL, 32, 0x100000));
+    const run = await runCli(['-nographic', '-device', 'isa-debug-exit', '-kernel', kernel, '-append', 'hello world'], { timeoutMs: 30_000 });
+    assert.equal(run.code, (0x21 << 1) | 1, run.stderr);
+    assert.equal(run.stdout, `MULTIBOOT-CMDLINE=${kernel} hello world\n`);
+  });
+
+  it('a file that is no kernel, and a Multiboot kernel with -bios: one line, exit 2', async () => {
+    const junk = join(dir, 'junk.bin');
+    writeFileSync(junk, new Uint8Array(16384).fill(0x90));
+    const run = await runCli(['-kernel', junk]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^x86vm: -kernel .*junk\.bin: neither a Linux bzImage nor a Multiboot kernel.*\n$/);
+    const mb = join(dir, 'mb-bios.bin');
+    writeFileSync(mb, assembleOrEmpty(MULTIBOOT_KERNEL));
+    if (haveNasm()) {
+      const both = await runCli(['-kernel', mb, '-bios', BIOS]);
+      assert.equal(both.code, 2);
+      assert.match(both.stderr, /^x86vm: -kernel .*: a Multiboot kernel boots directly, without firmware; drop -bios\n$/);
+    }
+  });
+});
