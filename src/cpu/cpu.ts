@@ -429,7 +429,7 @@ export class Cpu {
     if ((linear & 0xfff) + size > PAGE_SIZE) {
       // Translate both pages before writing anything, so a fault on the second page leaves
       // memory untouched (SDM Vol. 3, 6.5: faults are restartable).
-      const second = this.wrapLinear(linear + size - 1);
+      const second = this.nextPage(linear);
       this.translate(linear, ACCESS_WRITE);
       this.translate(second, ACCESS_WRITE);
       for (let i = 0; i < size; i++) this.writeSlow(this.wrapLinear(linear + i), 1, Math.floor(value / 2 ** (8 * i)) & 0xff);
@@ -437,6 +437,14 @@ export class Cpu {
     }
     const phys = this.fillTlb(linear, ACCESS_WRITE);
     this.memory.write(phys, size, value);
+  }
+
+  /**
+   * First byte of the page after the one holding `linear`: where the second half of a page-crossing
+   * access starts, and what CR2 reports when that page faults.
+   */
+  private nextPage(linear: number): number {
+    return this.wrapLinear(linear - (linear & 0xfff) + PAGE_SIZE);
   }
 
   /** Linear addresses wrap at 4 GiB outside 64-bit mode. */
@@ -474,7 +482,7 @@ export class Cpu {
       return this.view.getInt32(at, true);
     }
     // Check both pages before reading anything (a translation only: MMIO must see no extra read).
-    if (offset > 0xff8) this.translate(this.wrapLinear(linear + 7), ACCESS_READ);
+    if (offset > 0xff8) this.translate(this.nextPage(linear), ACCESS_READ);
     const lo = this.readSlow(linear, 4) | 0;
     this.hi = this.readSlow(this.wrapLinear(linear + 4), 4) | 0;
     return lo;
@@ -520,7 +528,7 @@ export class Cpu {
     }
     if ((linear & 0xfff) > 0xff8) {
       this.translate(linear, ACCESS_WRITE);
-      this.translate(this.wrapLinear(linear + 7), ACCESS_WRITE);
+      this.translate(this.nextPage(linear), ACCESS_WRITE);
     }
     this.writeSlow(linear, 4, lo >>> 0);
     this.writeSlow(this.wrapLinear(linear + 4), 4, hi >>> 0);
@@ -531,7 +539,7 @@ export class Cpu {
     const idx = (linear >>> 12) & TLB_MASK;
     if ((linear & 0xfff) + size <= PAGE_SIZE && this.tlbWriteTag[idx] === linear - (linear & 0xfff)) return;
     this.translate(linear, ACCESS_WRITE);
-    if ((linear & 0xfff) + size > PAGE_SIZE) this.translate(this.wrapLinear(linear + size - 1), ACCESS_WRITE);
+    if ((linear & 0xfff) + size > PAGE_SIZE) this.translate(this.nextPage(linear), ACCESS_WRITE);
   }
 
   // ---------------------------------------------------------------------------------------------
