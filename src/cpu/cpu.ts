@@ -17,6 +17,11 @@ import { writeControlRegister } from './system/control-registers.js';
 import { resetMsrs } from './system/msr.js';
 import { resetFpuState } from './fpu/fpu-layout.js';
 import type { Descriptor } from './exec/segment.js';
+import type { CpuLocalApic } from './local-apic-port.js';
+import { I_MSR_APIC_BASE, I_MSR_MTRR_DEF_TYPE, I_MSR_MTRR_FIXED, I_MSR_MTRR_VAR, I_MSR_PAT } from './state/cpu-state.js';
+
+/** `I_HALTED` values: running (0), HLT (1), waiting for a start-up IPI after INIT (2; SDM Vol. 3, 9.4.2). */
+export const HALT_NONE = 0, HALT_HLT = 1, HALT_WAIT_SIPI = 2;
 
 /** Why `Cpu.run` returned. */
 export const enum ExitReason {
@@ -179,6 +184,17 @@ export class Cpu {
   faultAddress = 0;
 
   interruptSource: InterruptSource | null = null;
+  /**
+   * The vCPU's own local APIC (null: no APIC, e.g. bare test machines): CR8, IA32_APIC_BASE, the
+   * x2APIC MSRs and IA32_TSC_DEADLINE reach it; the board also makes it the interrupt source.
+   */
+  apic: CpuLocalApic | null = null;
+  /** Where the time-stamp counter comes from (the board: the machine clock); default: instructions executed. */
+  tscSource: (() => bigint) | null = null;
+  /** INIT (from the local APIC) is waiting to be processed at the next instruction boundary. */
+  private initPending = false;
+  /** Vector of a start-up IPI waiting to be processed, or -1. */
+  private sipiPending = -1;
   /**
    * FERR# output: called when a waiting x87 instruction meets a pending unmasked exception while
    * CR0.NE = 0 (MS-DOS compatible reporting through IRQ13; fpu/fpu-exceptions.ts). The machine wires it.
@@ -811,14 +827,36 @@ export class Cpu {
     this.stopRequested = true;
   }
 
+  private yieldRequested = false;
+
+  /**
+   * PAUSE in a spin loop: when other vCPUs share the host thread, give them the rest of this
+   * quantum, so that the lock holder or the flag setter the loop waits for can run (the
+   * round-robin counterpart of pause-loop exiting; a guest spinning without PAUSE is bounded by
+   * the quantum).
+   */
+  pauseHint(): void {
+    if (this.code.cpus.length > 1) {
+      this.yieldRequested = true;
+      this.blockBreak = true;
+    }
+  }
+
   /** Run up to about `budget` instructions. */
   run(budget: number): ExitReason {
     const s = this.s;
     this.stopRequested = false;
     const start = this.instructionCount;
     const end = start + budget;
+    // MMIO views that differ per vCPU (the local APIC page) dispatch on the executing vCPU.
+    this.memory.currentCpu = this.id;
     while (this.instructionCount < end) {
       if (this.stopRequested) return ExitReason.Stopped;
+      if (this.yieldRequested) {
+        this.yieldRequested = false;
+        return ExitReason.Budget;
+      }
+      if (this.initPending || this.sipiPending >= 0) this.processInitSipi();
       if (s[I_HALTED] !== 0) {
         if (!this.wakeFromHalt()) return ExitReason.Halted;
       }
@@ -869,7 +907,77 @@ export class Cpu {
     this.nmiPending = true;
   }
 
+  /**
+   * True when a halted vCPU has something that ends the halt (an NMI, an unmasked interrupt, INIT
+   * or a start-up IPI): the scheduler must not treat the machine as idle.
+   */
+  wakeable(): boolean {
+    if (this.initPending || this.sipiPending >= 0) return true;
+    if (this.s[I_HALTED] === HALT_WAIT_SIPI) return false;
+    if (this.s[I_HALTED] === HALT_NONE) return true;
+    if (this.nmiPending && !this.nmiBlocked) return true;
+    const src = this.interruptSource;
+    return src !== null && (this.s[I_RFLAGS]! & IF) !== 0 && src.hasInterrupt();
+  }
+
+  /** INIT signal (an INIT IPI or INIT#): processed at the next instruction boundary. */
+  signalInit(): void {
+    this.initPending = true;
+    this.sipiPending = -1;
+    this.blockBreak = true;
+  }
+
+  /** Start-up IPI with `vector`: starts a vCPU that waits for SIPI at vector × 4096 (else ignored). */
+  signalStartup(vector: number): void {
+    this.sipiPending = vector & 0xff;
+    this.blockBreak = true;
+  }
+
+  /** Put the vCPU in the wait-for-SIPI state (an AP after RESET or INIT). */
+  enterWaitForSipi(): void {
+    this.s[I_HALTED] = HALT_WAIT_SIPI;
+  }
+
+  get waitingForSipi(): boolean {
+    return this.s[I_HALTED] === HALT_WAIT_SIPI;
+  }
+
+  private processInitSipi(): void {
+    const s = this.s;
+    if (this.initPending) {
+      this.initPending = false;
+      this.initReset();
+    }
+    const vector = this.sipiPending;
+    this.sipiPending = -1;
+    if (vector >= 0 && s[I_HALTED] === HALT_WAIT_SIPI) {
+      // SDM Vol. 3, 9.4.4.1: real mode at CS = vector << 8 (base vector << 12), IP = 0.
+      s[I_HALTED] = HALT_NONE;
+      this.loadRealSegment(1, vector << 8);
+      s[I_RIP] = 0;
+      s[I_RIP + 1] = 0;
+    }
+  }
+
+  /**
+   * INIT (SDM Vol. 3, Table 10-1 "Following INIT"): the registers take their reset values, but
+   * IA32_APIC_BASE (with its BSP flag), the MTRRs and the PAT are kept. The BSP restarts at the reset
+   * vector; an AP waits for a start-up IPI.
+   */
+  initReset(): void {
+    const keep: [number, number][] = [[I_MSR_APIC_BASE, 2], [I_MSR_PAT, 2], [I_MSR_MTRR_DEF_TYPE, 2], [I_MSR_MTRR_FIXED, 22], [I_MSR_MTRR_VAR, 32]];
+    const saved = keep.map(([at, n]) => this.s.slice(at, at + n));
+    this.reset();
+    keep.forEach(([at], i) => this.s.set(saved[i]!, at));
+    this.nmiPending = false;
+    this.nmiBlocked = false;
+    this.previousBlock = null;
+    const bsp = (this.s[I_MSR_APIC_BASE]! & (1 << 8)) !== 0;
+    if (!bsp) this.enterWaitForSipi();
+  }
+
   private wakeFromHalt(): boolean {
+    if (this.s[I_HALTED] === HALT_WAIT_SIPI) return false;
     if (this.nmiPending && !this.nmiBlocked) {
       this.s[I_HALTED] = 0;
       return true;
@@ -1081,6 +1189,7 @@ export class Cpu {
 
   /** Time-stamp counter: derived from executed instructions (deterministic) plus a settable offset. */
   readTsc(): bigint {
+    if (this.tscSource !== null) return this.tscSource() + this.tscOffset;
     return BigInt(this.instructionCount) + this.tscOffset;
   }
 
@@ -1088,6 +1197,11 @@ export class Cpu {
 
   /** Read CRn (low half returned, high half in `hi`). */
   readCr(n: number): number {
+    if (n === 8 && this.apic !== null) {
+      // CR8 is TPR[7:4] of the local APIC (SDM Vol. 3, 11.8.6.1).
+      this.hi = 0;
+      return (this.apic.readTpr() >> 4) & 0xf;
+    }
     this.hi = this.s[I_CR + 2 * n + 1]!;
     return this.s[I_CR + 2 * n]!;
   }

@@ -42,12 +42,15 @@ export class Scheduler {
       else if (exit !== ExitReason.Budget) return { idle: false, sleepNs: 0, exit };
     }
     if (halted < this.cpus.length) return { idle: false, sleepNs: 0, exit: null };
+    // A vCPU that halted before another one sent it an IPI (or raised an interrupt) is not idle.
+    for (const cpu of this.cpus) if (cpu.wakeable()) return { idle: false, sleepNs: 0, exit: null };
     const deadline = timers.nextDeadline();
     if (clock.deterministic) {
       if (deadline === Infinity && limitNs === Infinity) return { idle: true, sleepNs: Infinity, exit: null };
       clock.advanceTo(Math.min(deadline, limitNs));
       timers.runExpired();
-      return { idle: true, sleepNs: 0, exit: null };
+      // The timers that fired may have woken a vCPU (an interrupt, an IPI): then the machine is not idle.
+      return { idle: !this.cpus.some((c) => c.wakeable()), sleepNs: 0, exit: null };
     }
     return { idle: true, sleepNs: Math.max(0, deadline - clock.now()), exit: null };
   }

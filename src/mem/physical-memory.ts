@@ -73,6 +73,11 @@ export class PhysicalMemory {
    * CPUs must drop TLB entries and decoded code for it.
    */
   onRemap: (firstPage: number, pageCount: number) => void = () => {};
+  /**
+   * The vCPU whose instruction is accessing memory (set by `Cpu.run`): MMIO that each vCPU sees
+   * differently (its own local APIC page) dispatches on it.
+   */
+  currentCpu = 0;
   /** RAM above 4 GiB: [start, size, hostOffset] or null. */
   private highRam: Region | null = null;
 

@@ -50,6 +50,17 @@ export function cpuid(cpu: Cpu): void {
   cpu.setReg(4, 4, leaf.edx | 0, 0);
   // CPUID leaf 1 EBX[31:24] is the initial APIC ID: the vCPU number.
   if ((g[0]! >>> 0) === 1 || leaf.leaf === 1) g[6] = (g[6]! & 0x00ffffff) | (cpu.id << 24);
+  if (leaf.leaf === 0xb) {
+    // x2APIC topology (SDM Vol. 2, CPUID leaf 0Bh): one thread per core, the vCPUs are the cores of
+    // one package; EDX is the x2APIC ID of this vCPU at every level.
+    const sub = g[2]! & 0xff, count = cpu.code.cpus.length;
+    const coreBits = count <= 1 ? 0 : 32 - Math.clz32(count - 1);
+    const [eax, ebx, ecx] = sub === 0 ? [0, 1, 0x100] : sub === 1 ? [coreBits, count, 0x201] : [0, 0, sub];
+    cpu.setReg(0, 4, eax, 0);
+    cpu.setReg(6, 4, ebx, 0);
+    cpu.setReg(2, 4, ecx, 0);
+    cpu.setReg(4, 4, cpu.id, 0);
+  }
   // Leaf 1 ECX bit 27 (OSXSAVE) reflects CR4.OSXSAVE (bit 18).
   if (leaf.leaf === 1 && (cpu.s[I_CR + 8]! & (1 << 18)) !== 0) g[2] = g[2]! | (1 << 27);
 }
@@ -74,7 +85,10 @@ export function fwait(cpu: Cpu): void {
   if ((cr0 & 0xa) === 0xa) cpu.raise(7);
 }
 
-export function pause(): void {}
+/** PAUSE: a spin-wait hint; with several vCPUs it ends this vCPU's quantum (like pause-loop exiting). */
+export function pause(cpu: Cpu): void {
+  cpu.pauseHint();
+}
 
 function setFlag(cpu: Cpu, bit: number, on: boolean): void {
   const s = cpu.s;

@@ -103,6 +103,8 @@ export function writeControlRegister(cpu: Cpu, n: number, lo: number, hi: number
     case 8:
       // CR8 is the task-priority register: bits 3:0 (TPR[7:4]); the rest reserved (SDM Vol. 3, 2.5 "CR8" and 11.8.6).
       if (hi !== 0 || (lo & ~0xf) !== 0) cpu.raise(VEC_GP, 0);
+      // With a local APIC, CR8 is a view of its TPR (SDM Vol. 3, 11.8.6.1): TPR[7:4] = CR8[3:0], TPR[3:0] = 0.
+      cpu.apic?.writeTpr(lo << 4);
       break;
     default:
       break;

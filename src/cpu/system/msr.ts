@@ -1,4 +1,5 @@
 import type { Cpu } from '../cpu.js';
+import { MSR_TSC_DEADLINE, X2APIC_MSR_FIRST, X2APIC_MSR_LAST } from '../local-apic-port.js';
 import {
   I_CR, I_EFER, I_MSR_APIC_BASE, I_MSR_CSTAR, I_MSR_FMASK, I_MSR_KERNEL_GS_BASE, I_MSR_LSTAR,
   I_MSR_MISC_ENABLE, I_MSR_MTRR_DEF_TYPE, I_MSR_MTRR_FIXED, I_MSR_MTRR_VAR, I_MSR_PAT, I_MSR_STAR,
@@ -22,7 +23,7 @@ export const EFER_SCE = 1n << 0n, EFER_LME = 1n << 8n, EFER_LMA = 1n << 10n, EFE
 /** IA32_PAT power-up value: PA0..PA7 = WB, WT, UC-, UC, WB, WT, UC-, UC (SDM Vol. 3, 13.12.4). */
 export const PAT_RESET = 0x0007040600070406n;
 /** IA32_APIC_BASE: BSP flag (bit 8), APIC global enable (bit 11), base 0xFEE00000 (SDM Vol. 3, 11.4.4). */
-const APIC_BASE_BSP = 1n << 8n, APIC_BASE_ENABLE = 1n << 11n, APIC_BASE_DEFAULT = 0xfee00000n;
+const APIC_BASE_BSP = 1n << 8n, APIC_BASE_EXTD = 1n << 10n, APIC_BASE_ENABLE = 1n << 11n, APIC_BASE_DEFAULT = 0xfee00000n;
 /** IA32_MISC_ENABLE: fast strings (0) on; BTS (11) and PEBS (12) unavailable, read-only (SDM Vol. 4, Table 2-2). */
 const MISC_ENABLE_RESET = (1n << 0n) | (1n << 11n) | (1n << 12n);
 const MISC_ENABLE_READ_ONLY = (1n << 7n) | (1n << 11n) | (1n << 12n);
@@ -117,19 +118,32 @@ const EFER_ENTRY: MsrEntry = {
   },
 };
 
-/** IA32_APIC_BASE: BSP is read-only (set on vCPU 0), no x2APIC (bit 10 reserved). */
+/**
+ * IA32_APIC_BASE (SDM Vol. 3, 11.4.4 and 11.12.1): BSP is read-only (set on vCPU 0); EXTD (bit 10,
+ * x2APIC mode) is writable only on a vCPU with a local APIC whose model reports x2APIC, and the
+ * APIC rejects invalid mode transitions (x2APIC → xAPIC, disabled → x2APIC, EXTD without EN).
+ */
 const APIC_BASE_ENTRY: MsrEntry = {
   name: 'IA32_APIC_BASE',
   slot: I_MSR_APIC_BASE,
   reset: (cpu) => APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (cpu.id === 0 ? APIC_BASE_BSP : 0n),
   read: (cpu) => cpu.state.get64(I_MSR_APIC_BASE),
   write: (cpu, value) => {
-    const writable = APIC_BASE_ENABLE | (maxPhysMask(cpu) & ~0xfffn);
+    const x2 = cpu.apic !== null && (cpu.features.leaves.find((l) => l.leaf === 1)!.ecx & (1 << 21)) !== 0;
+    const writable = APIC_BASE_ENABLE | (x2 ? APIC_BASE_EXTD : 0n) | (maxPhysMask(cpu) & ~0xfffn);
     if ((value & ~(writable | APIC_BASE_BSP)) !== 0n) gp(cpu);
     const bsp = cpu.state.get64(I_MSR_APIC_BASE) & APIC_BASE_BSP;
-    cpu.state.set64(I_MSR_APIC_BASE, (value & writable) | bsp);
+    const next = (value & writable) | bsp;
+    if (cpu.apic !== null && !cpu.apic.baseWriteValid(next)) gp(cpu);
+    cpu.state.set64(I_MSR_APIC_BASE, next);
+    cpu.apic?.baseChanged(next);
   },
 };
+
+/** x2APIC registers and IA32_TSC_DEADLINE: answered by the vCPU's local APIC (#GP without one). */
+function isApicMsr(index: number): boolean {
+  return (index >= X2APIC_MSR_FIRST && index <= X2APIC_MSR_LAST) || index === MSR_TSC_DEADLINE;
+}
 
 const MISC_ENABLE_ENTRY: MsrEntry = {
   name: 'IA32_MISC_ENABLE',
@@ -206,6 +220,10 @@ export const MSR_TABLE: ReadonlyMap<number, MsrEntry> = buildTable();
 
 /** Read an MSR; #GP(0) for an index not modelled. */
 export function readMsr(cpu: Cpu, index: number): bigint {
+  if (isApicMsr(index >>> 0)) {
+    const value = cpu.apic?.readMsr(index >>> 0) ?? null;
+    return value === null ? gp(cpu) : value & MASK64;
+  }
   const entry = MSR_TABLE.get(index >>> 0);
   if (entry === undefined) return gp(cpu);
   return entry.read(cpu) & MASK64;
@@ -213,6 +231,10 @@ export function readMsr(cpu: Cpu, index: number): bigint {
 
 /** Write an MSR; #GP(0) for an index not modelled, a read-only MSR or a value it rejects. */
 export function writeMsr(cpu: Cpu, index: number, value: bigint): void {
+  if (isApicMsr(index >>> 0)) {
+    if (cpu.apic === null || !cpu.apic.writeMsr(index >>> 0, value & MASK64)) gp(cpu);
+    return;
+  }
   const entry = MSR_TABLE.get(index >>> 0);
   if (entry === undefined || entry.write === undefined) return gp(cpu);
   entry.write(cpu, value & MASK64);
