@@ -78,6 +78,7 @@ export const FEATURE_BITS: Readonly<Record<string, FeatureBit>> = {
   sse41: { leaf: 1, reg: 'ecx', bit: 19, decoder: 'sse41' },
   sse42: { leaf: 1, reg: 'ecx', bit: 20, decoder: 'sse42' },
   x2apic: { leaf: 1, reg: 'ecx', bit: 21 },
+  tscDeadline: { leaf: 1, reg: 'ecx', bit: 24 },
   movbe: { leaf: 1, reg: 'ecx', bit: 22, decoder: 'movbe' },
   popcnt: { leaf: 1, reg: 'ecx', bit: 23, decoder: 'popcnt' },
   aes: { leaf: 1, reg: 'ecx', bit: 25, decoder: 'aes' },
@@ -113,6 +114,8 @@ export const IMPLEMENTED_FEATURES: readonly string[] = [
   'mmx', 'sse', 'sse2', 'sse3', 'ssse3', 'sse41', 'sse42',
   // src/cpu/fpu: x87 (80-bit), FXSAVE/FXRSTOR, XSAVE/XRSTOR/XSAVEOPT for the x87 and SSE components.
   'fpu', 'fxsr', 'xsave', 'xsaveopt',
+  // src/devices/apic: local APIC (xAPIC page, x2APIC MSRs, TSC-deadline timer); leaf 0Bh topology.
+  'apic', 'x2apic', 'tscDeadline',
 ];
 
 /** Physical and linear address widths (leaf 80000008h EAX): 40 and 48 bits, as the page walker models. */
@@ -137,15 +140,18 @@ export function buildCpuModel(name: string, features: readonly string[]): CpuFea
   }
   const leaf1 = at(1), leaf7 = at(7), ext1 = at(0x80000001), xsave1 = at(0xd, 1);
   const hasXsave = (leaf1.ecx & (1 << 26)) !== 0;
+  const hasX2apic = (leaf1.ecx & (1 << 21)) !== 0;
   return {
     name,
     decoderFeatures,
     resetEdx: SIGNATURE,
     leaves: [
-      { leaf: 0, eax: hasXsave ? 0xd : 7, ebx: VENDOR[0]!, ecx: VENDOR[2]!, edx: VENDOR[1]! },
+      { leaf: 0, eax: hasXsave ? 0xd : hasX2apic ? 0xb : 7, ebx: VENDOR[0]!, ecx: VENDOR[2]!, edx: VENDOR[1]! },
       // EBX: CLFLUSH line size 8 (x 8 bytes) and one logical processor; bits 31:24 = APIC ID (per vCPU).
       { leaf: 1, eax: SIGNATURE, ebx: 0x00010800, ecx: leaf1.ecx, edx: leaf1.edx },
       { leaf: 7, subleaf: 0, eax: 0, ebx: leaf7.ebx, ecx: leaf7.ecx, edx: leaf7.edx },
+      // Leaf 0Bh (x2APIC topology): filled per vCPU by the CPUID executor (exec/system.ts).
+      ...(hasX2apic ? [{ leaf: 0xb, eax: 0, ebx: 0, ecx: 0, edx: 0 }] : []),
       // Leaf 0Dh (SDM Vol. 1, 13.2): XCR0 may hold x87 | SSE; the standard area is 576 bytes.
       // Leaf 1 ECX.OSXSAVE (bit 27) mirrors CR4.OSXSAVE: added by the CPUID executor.
       ...(hasXsave ? [
