@@ -7,10 +7,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MICRO_WORKLOADS, runMicro, type MicroResult } from './interpreter.js';
+import { runIdle } from './idle.js';
 
 const { values } = parseArgs({
-  options: { reps: { type: 'string', default: '3' }, only: { type: 'string' }, json: { type: 'string', default: '.cache/bench/latest.json' } },
+  options: {
+    reps: { type: 'string', default: '3' }, only: { type: 'string' }, json: { type: 'string', default: '.cache/bench/latest.json' },
+    // --idle: host CPU of a 4-vCPU guest whose vCPUs all halt (bench/idle.ts), for --seconds of real time.
+    idle: { type: 'boolean', default: false }, seconds: { type: 'string', default: '10' },
+  },
 });
+if (values.idle) {
+  const r = await runIdle(Number(values.seconds));
+  console.log(`idle 4-vCPU guest: ${r.seconds.toFixed(2)} s, host CPU ${r.cpuSeconds.toFixed(3)} s (${r.percentOfCore.toFixed(2)}% of a core), ${r.ticks} timer interrupts`);
+  process.exit(0);
+}
 const reps = Math.max(1, Number(values.reps));
 const only = values.only ? new Set(values.only.split(',')) : null;
 

@@ -315,7 +315,7 @@ export class Pit8254 {
   constructor(readonly timers: TimerQueue, private readonly options: Pit8254Options = {}) {
     this.channels = [0, 1, 2].map((i) => new PitChannel(i));
     this.irq0 = options.irq0 ?? null;
-    this.timer = timers.createTimer('pit-ch0', () => this.channel0Changed());
+    this.timer = timers.createTimer('pit-ch0', () => this.channel0Changed(true));
     const tick = this.tick();
     for (const c of this.channels) c.reset(tick);
     this.channel0Changed();
@@ -326,12 +326,19 @@ export class Pit8254 {
   }
 
   /** Drive IRQ0 from channel 0's OUT and arm the timer for its next transition. */
-  private channel0Changed(): void {
+  /** The tick the channel 0 timer was armed for. */
+  private armedTick = -1;
+
+  private channel0Changed(fromTimer = false): void {
     if (this.irq0 === null) return;
     const tick = this.tick();
     const c = this.channels[0]!;
+    // A timer that fires late (real-time mode) first shows the transition it was armed for, so a
+    // one-tick low pulse (mode 2) still makes its rising edge.
+    if (fromTimer && this.armedTick >= 0 && this.armedTick < tick) this.irq0.set(c.out(this.armedTick));
     this.irq0.set(c.out(tick));
     const next = c.nextEventTick(tick);
+    this.armedTick = next;
     if (next < 0) this.timer.cancel();
     else this.timer.arm(pitNsAt(next));
   }

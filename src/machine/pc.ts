@@ -3,7 +3,6 @@ import { PortBus } from '../bus/port-bus.js';
 import { dmaFrom } from '../bus/dma-memory.js';
 import type { IrqLine } from '../bus/irq-line.js';
 import { CodeCache, Cpu, CPU_BLOCK_BYTES, ExitReason } from '../cpu/cpu.js';
-import { I_HALTED } from '../cpu/state/cpu-state.js';
 import { DEFAULT_FEATURES, type CpuFeatures } from '../cpu/cpuid.js';
 import { VirtualClock } from './clock.js';
 import { TimerQueue } from './timer-queue.js';
@@ -25,6 +24,12 @@ import { Piix4Pm } from '../devices/pci/piix4-pm.js';
 import { StdVga, DEFAULT_VRAM_SIZE } from '../devices/vga/std-vga.js';
 import type { CharBackend } from '../backends/char.js';
 import { IrqLine as Line } from '../bus/irq-line.js';
+import { installApics, type SmpHardware } from './smp.js';
+import type { LocalApic } from '../devices/apic/local-apic.js';
+import type { IoApic } from '../devices/apic/io-apic.js';
+import { Hpet, HPET_DEFAULT_BASE } from '../devices/hpet.js';
+import { installAcpi } from '../devices/acpi/loader.js';
+import { pcAcpiConfig } from '../devices/acpi/config.js';
 
 /**
  * QEMU's "pc" board (i440FX + PIIX3), the machine Debian's SeaBIOS is built for: RAM below the
@@ -90,6 +95,13 @@ export class PcMachine {
   readonly timers: TimerQueue;
   readonly scheduler: Scheduler;
   readonly pic = new Pic8259();
+  /** The local APICs (one per vCPU, index = APIC ID) and the I/O APIC at 0xFEC00000. */
+  readonly lapics: LocalApic[];
+  readonly ioApic: IoApic;
+  readonly hpet: Hpet;
+  private readonly smp: SmpHardware;
+  /** GSI lines: ISA IRQ n reaches 8259 input n and I/O APIC pin n (IRQ0: pin 2), as QEMU's gsi_handler. */
+  private readonly gsiLines: IrqLine[] = [];
   readonly pit: Pit8254;
   readonly rtc: RtcCmos;
   readonly com1: Uart16550;
@@ -155,21 +167,35 @@ export class PcMachine {
       cpu.onReset = () => { this.resetRequested = true; };
       this.cpus.push(cpu);
     }
-    this.cpus[0]!.interruptSource = this.pic;
 
     this.clock = options.clock ?? VirtualClock.realtime();
     this.timers = new TimerQueue(this.clock);
     this.scheduler = new Scheduler(this.cpus, this.clock, this.timers);
+    // The time-stamp counter runs at 1 GHz of guest time (the TSC-deadline timer relies on it).
+    const clock = this.clock;
+    for (const cpu of this.cpus) cpu.tscSource = () => BigInt(clock.now());
+
+    // Local APICs, the I/O APIC (ID = vCPU count, as QEMU) and the GSI wiring.
+    this.smp = installApics({ physical: mem, cpus: this.cpus, timers: this.timers, pic: this.pic, ioApic: { id: cpuCount } });
+    this.lapics = this.smp.lapics;
+    this.ioApic = this.smp.ioApic!;
+    for (let n = 0; n < 24; n++) {
+      const pin = this.ioApic.pin(n === 0 ? 2 : n);
+      this.gsiLines.push(n < 16 ? Line.fanOut(`gsi${n}`, this.pic.irq(n), pin) : pin);
+    }
+    // HPET at 0xFED00000; the PIT and RTC reach IRQ0/IRQ8 through it (legacy replacement cuts them off).
+    this.hpet = new Hpet({ timers: this.timers, gsi: (n) => this.gsi(n) });
+    mem.mapMmio('hpet', HPET_DEFAULT_BASE, 4096, this.hpet);
 
     // ISA devices.
     this.pic.registerPorts(this.ports);
-    this.pit = new Pit8254(this.timers, { irq0: this.pic.irq(0) });
+    this.pit = new Pit8254(this.timers, { irq0: this.hpet.pitInput });
     this.pit.registerPorts(this.ports);
-    this.rtc = new RtcCmos(this.timers, { irq: this.pic.irq(8) });
+    this.rtc = new RtcCmos(this.timers, { irq: this.hpet.rtcInput });
     this.rtc.setMemoryLayout({ belowFourG: this.ramBelow4g, aboveFourG: this.ramAbove4g, cpus: cpuCount });
     this.rtc.setBootOrder(options.bootOrder ?? ['disk', 'cdrom', 'network']);
     this.rtc.registerPorts(this.ports);
-    this.com1 = new Uart16550(this.timers, this.pic.irq(4), options.serial ?? null);
+    this.com1 = new Uart16550(this.timers, this.gsi(4), options.serial ?? null);
     this.com1.registerPorts(this.ports, 0x3f8, 'com1');
     const debug = options.debugConsole ?? (() => {});
     this.ports.register('debugcon', 0x402, 1, new DebugConsole(debug));
@@ -181,13 +207,13 @@ export class PcMachine {
 
     // PCI: the host bridge at 00.0 and the PIIX3 ISA bridge at 01.0.
     this.i440fx = new I440fx(this.pam);
-    this.piix3 = new Piix3((irq, level) => this.pic.irq(irq).set(level), () => { this.resetRequested = true; });
+    this.piix3 = new Piix3((irq, level) => this.gsi(irq).set(level), () => { this.resetRequested = true; });
     this.pci.attach(0, 0, this.i440fx);
     this.pci.attach(1, 0, this.piix3);
     // PIIX3 IDE at 01.1: compatibility-mode ports on IRQ14/15, bus master registers behind BAR4.
     this.ide = new PiixIde({
       memory: dmaFrom(mem),
-      irqs: [this.pic.irq(14), this.pic.irq(15)],
+      irqs: [this.gsi(14), this.gsi(15)],
       devices: ideDevices(options.drives?.ide ?? []),
       mapBusMaster: (base, handler) => {
         this.ports.unregister('piix-ide-bm');
@@ -198,7 +224,7 @@ export class PcMachine {
     this.ide.registerLegacyPorts(this.ports);
     this.pm = new Piix4Pm({
       timers: this.timers,
-      sci: this.pic.irq(9),
+      sci: this.gsi(9),
       mapIo: (base, handler) => {
         this.ports.unregister('piix4-pm');
         if (base !== null) this.ports.register('piix4-pm', base, 64, handler);
@@ -257,6 +283,8 @@ export class PcMachine {
     fw.addFile('etc/e820', e820);
     if (options.serialConsole) fw.addFile('etc/sercon-port', le(0x3f8, 2));
     fw.addFile('etc/boot-fail-wait', le(5, 4));
+    // ACPI: FADT/DSDT, the MADT with the local APICs, the I/O APIC and the IRQ0 → GSI2 override, the HPET table.
+    installAcpi(fw, pcAcpiConfig(cpuCount, this.ramBelow4g));
   }
 
   /** A20 gate (port 0x92 bit 1, the 8042 output port): when off, physical bit 20 is forced to 0. */
@@ -280,10 +308,11 @@ export class PcMachine {
       cpu.reset();
       cpu.a20Mask = -1;
     }
+    this.smp.reset();
+    this.hpet.reset();
     this.vga?.reset();
-    // Application processors wait for INIT/SIPI (delivered by the local APIC); until then they
-    // stay halted with no interrupt source.
-    for (const cpu of this.cpus.slice(1)) cpu.s[I_HALTED] = 1;
+    // Application processors wait for a start-up IPI (their local APIC delivers INIT/SIPI).
+    for (const cpu of this.cpus.slice(1)) cpu.enterWaitForSipi();
     this.directBootHook?.(this);
   }
 
@@ -320,7 +349,39 @@ export class PcMachine {
     return 'done';
   }
 
+  /** ISA IRQ `n` (0-15: the 8259 and the I/O APIC) or GSI 16-23 (I/O APIC only). */
   irq(n: number): IrqLine {
-    return this.pic.irq(n);
+    return this.gsi(n);
+  }
+
+  gsi(n: number): IrqLine {
+    const line = this.gsiLines[n];
+    if (line === undefined) throw new Error(`no GSI ${n}`);
+    return line;
+  }
+
+  /**
+   * Real-time run: like `runFor` with the host's clock, but when every vCPU is halted the host
+   * sleeps until the next timer deadline (an idle guest costs no host CPU). Resolves after `ns`
+   * of guest time or when `until()` holds.
+   */
+  async runRealtime(ns: number, until: () => boolean = () => false): Promise<RunResult> {
+    const end = this.clock.now() + ns;
+    while (this.clock.now() < end && !until()) {
+      const step = this.scheduler.step(end);
+      if (this.poweredOff) return 'poweroff';
+      if (this.resetRequested) this.reset();
+      if (step.exit !== null && step.exit !== ExitReason.TripleFault) return 'stopped';
+      if (step.idle) {
+        const sleepNs = Math.min(step.sleepNs, end - this.clock.now());
+        if (this.clock.deterministic) {
+          if (this.timers.nextDeadline() === Infinity) return 'idle';
+          continue;
+        }
+        // Whole milliseconds, rounded up: waking early would only cost another sleep.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(sleepNs / 1e6))));
+      }
+    }
+    return 'done';
   }
 }
