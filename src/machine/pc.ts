@@ -15,6 +15,7 @@ import { DebugConsole } from '../devices/debug-console.js';
 import { PostPort } from '../devices/post-port.js';
 import { IsaDebugExit } from '../devices/isa-debug-exit.js';
 import { SystemControlPortA } from '../devices/system-control-port.js';
+import { I8042 } from '../devices/i8042.js';
 import { FwCfg, FwCfgKey, FW_CFG_PORT_SELECTOR, le } from '../devices/fw-cfg.js';
 import { PciHost } from '../devices/pci/pci-host.js';
 import { I440fx } from '../devices/pci/i440fx.js';
@@ -105,6 +106,7 @@ export class PcMachine {
   readonly pit: Pit8254;
   readonly rtc: RtcCmos;
   readonly com1: Uart16550;
+  readonly i8042: I8042;
   readonly fwCfg: FwCfg;
   readonly pci = new PciHost();
   readonly i440fx: I440fx;
@@ -204,6 +206,12 @@ export class PcMachine {
     if (options.onDebugExit) this.ports.register('isa-debug-exit', 0xf4, 1, new IsaDebugExit(options.onDebugExit));
     const a20 = new Line((level) => this.setA20(level), 'a20');
     this.ports.register('port92', 0x92, 1, new SystemControlPortA(a20, () => { this.resetRequested = true; }));
+    // The 8042 keyboard controller with its PS/2 keyboard (IRQ1) and mouse (IRQ12); its output port
+    // drives A20 and the CPU reset line too.
+    this.i8042 = new I8042({ irq1: this.gsi(1), irq12: this.gsi(12), a20, requestReset: () => { this.resetRequested = true; } });
+    this.i8042.registerPorts(this.ports);
+    // x87 errors with CR0.NE = 0 raise FERR#, wired to IRQ13 on the PC (SDM Vol. 1, 8.7).
+    for (const cpu of this.cpus) cpu.onFerr = () => this.gsi(13).pulse();
 
     // PCI: the host bridge at 00.0 and the PIIX3 ISA bridge at 01.0.
     this.i440fx = new I440fx(this.pam);

@@ -36,6 +36,8 @@ describe('SeaBIOS on the pc board', { skip }, () => {
     assert.match(log, /PCI: init bdf=00:00\.0 id=8086:1237/);
     assert.match(log, /PCI: init bdf=00:01\.0 id=8086:7000/);
     assert.match(log, /sercon: using ioport 0x3f8/);
+    assert.match(log, /PS2 keyboard initialized/, 'the 8042 and its keyboard answer SeaBIOS');
+    assert.doesNotMatch(log, /Timeout at i8042/);
     assert.deepEqual([...pc.cpus[0]!.unimplementedCounts], [], 'every instruction SeaBIOS used is executed');
   });
 });

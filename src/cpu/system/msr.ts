@@ -183,6 +183,9 @@ function fixedMtrr(name: string, n: number): MsrEntry {
 function buildTable(): Map<number, MsrEntry> {
   const table = new Map<number, MsrEntry>([
     [MSR.TSC, TSC_ENTRY],
+    // IA32_BIOS_SIGN_ID (8Bh): writes are accepted (they request the signature); reads return the
+    // microcode revision in EDX, 0 here as no update is loaded (SDM Vol. 3, 11.11.7.1). Linux reads it.
+    [0x8b, { name: 'IA32_BIOS_SIGN_ID', read: () => 0n, write: () => {} }],
     [MSR.APIC_BASE, APIC_BASE_ENTRY],
     [MSR.MTRRCAP, { name: 'IA32_MTRRCAP', read: () => MTRRCAP_VALUE }],
     [MSR.SYSENTER_CS, storage('IA32_SYSENTER_CS', I_MSR_SYSENTER_CS)],
