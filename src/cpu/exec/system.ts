@@ -43,17 +43,19 @@ export const lgs = (cpu: Cpu, ins: Instr): void => loadFarPointer(cpu, ins, 5);
 
 export function cpuid(cpu: Cpu): void {
   const g = cpu.g32;
-  const leaf = cpuidLookup(cpu.features, g[0]!, g[2]!);
+  // Inputs first: the answers below overwrite EAX and ECX.
+  const requested = g[0]! >>> 0, subleaf = g[2]! >>> 0;
+  const leaf = cpuidLookup(cpu.features, requested, subleaf);
   cpu.setReg(0, 4, leaf.eax | 0, 0);
   cpu.setReg(6, 4, leaf.ebx | 0, 0);
   cpu.setReg(2, 4, leaf.ecx | 0, 0);
   cpu.setReg(4, 4, leaf.edx | 0, 0);
   // CPUID leaf 1 EBX[31:24] is the initial APIC ID: the vCPU number.
-  if ((g[0]! >>> 0) === 1 || leaf.leaf === 1) g[6] = (g[6]! & 0x00ffffff) | (cpu.id << 24);
+  if (leaf.leaf === 1) g[6] = (g[6]! & 0x00ffffff) | (cpu.id << 24);
   if (leaf.leaf === 0xb) {
     // x2APIC topology (SDM Vol. 2, CPUID leaf 0Bh): one thread per core, the vCPUs are the cores of
     // one package; EDX is the x2APIC ID of this vCPU at every level.
-    const sub = g[2]! & 0xff, count = cpu.code.cpus.length;
+    const sub = subleaf & 0xff, count = cpu.code.cpus.length;
     const coreBits = count <= 1 ? 0 : 32 - Math.clz32(count - 1);
     const [eax, ebx, ecx] = sub === 0 ? [0, 1, 0x100] : sub === 1 ? [coreBits, count, 0x201] : [0, 0, sub];
     cpu.setReg(0, 4, eax, 0);
