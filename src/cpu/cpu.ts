@@ -1234,6 +1234,8 @@ export class Cpu {
 
   /** Execute one instruction without using (or creating) a cached block (single-step, TF). */
   private stepOne(): void {
+    this.insRipLo = this.s[I_RIP]!;
+    this.insRipHi = this.s[I_RIP + 1]!;
     const ins = this.decodeAt(this.fetchLinear());
     this.executeOne(ins);
     this.instructionCount++;
@@ -1269,6 +1271,10 @@ export class Cpu {
 
   private runBlock(): void {
     const s = this.s;
+    // A fault while fetching or decoding (a #PF on the code page, a non-canonical RIP) belongs to
+    // the instruction at RIP, not to the previous one: record it before touching the code.
+    this.insRipLo = s[I_RIP]!;
+    this.insRipHi = s[I_RIP + 1]!;
     const linear = this.fetchLinear();
     const recent = this.recentBlocks;
     if (recent !== null) {

@@ -80,3 +80,16 @@ value:  dq 0x1122334455667788
     assert.equal(s.cpu.faultVector, 12);
   });
 });
+
+describe('instruction-fetch faults', () => {
+  it('a #PF on fetching the target of a branch reports the target as the faulting RIP and CR2', () => {
+    const m = machine();
+    m.physical.load(0x10000, assemble('mov rax, 0x40000000\n jmp rax', 64, 0x10000));
+    m.cpu.s[I_RIP] = 0x10000;
+    assert.equal(m.cpu.run(10), ExitReason.Exception);
+    assert.equal(m.cpu.faultVector, 14);
+    assert.equal(m.cpu.state.get64(I_RIP), 0x40000000n, 'RIP is the instruction that could not be fetched');
+    assert.equal(m.cpu.state.get64(I_CR + 4), 0x40000000n);
+    assert.equal(m.cpu.faultErrorCode & 0x10, 0x10, 'I/D bit set: an instruction fetch (NXE is on)');
+  });
+});
