@@ -1,6 +1,6 @@
 import { PhysicalMemory, PAGE_SIZE } from '../mem/physical-memory.js';
 import type { PortIo } from './port-io.js';
-import { CpuState, I_DR, I_GDTR_LIMIT, I_CPL, I_CR, I_EFER, I_GPR, I_HALTED, I_IDTR_BASE, I_IDTR_LIMIT, I_LAZY_OP, I_MODE, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_LIMIT, I_SEG_SEL, I_SHADOW } from './state/cpu-state.js';
+import { CpuState, I_DR, I_GDTR_LIMIT, I_CPL, I_CR, I_EFER, I_GPR, I_HALTED, I_IDTR_BASE, I_IDTR_LIMIT, I_MODE, I_RFLAGS, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_LIMIT, I_SEG_SEL, I_SHADOW } from './state/cpu-state.js';
 import { LAYOUT } from './state/layout.js';
 import { Decoder, DecodeMode } from './decode/decoder.js';
 import { Instr, OpKind } from './decode/instr.js';
@@ -1079,7 +1079,6 @@ export class Cpu {
       s[I_RIP] = ip;
       s[I_RIP + 1] = 0;
       s[I_HALTED] = 0;
-      void software; void external; void errorCode;
       return;
     }
     this.deliverProtected(vector, errorCode, software, external);

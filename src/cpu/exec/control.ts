@@ -1,7 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { OpKind, type Instr } from '../decode/instr.js';
-import { condition, getFlags, getZF, IF, TF, AC, RF, NT, VM, IOPL, LazyOp, OF } from './flags.js';
-import { I_CPL, I_LAZY_OP, I_MODE, I_RFLAGS, I_RIP, I_SEG_SEL, I_HALTED } from '../state/cpu-state.js';
+import { condition, getFlags, getZF, VM, IOPL, LazyOp, OF } from './flags.js';
+import { I_LAZY_OP, I_MODE, I_RFLAGS, I_RIP, I_HALTED } from '../state/cpu-state.js';
 import { DecodeMode } from '../decode/decoder.js';
 import { loadCodeSegment } from './segment.js';
 import { farCall, farJump, farReturn } from '../system/far-transfer.js';
@@ -216,4 +216,3 @@ export function bound(cpu: Cpu, ins: Instr): void {
   if (value < lower || value > upper) cpu.raise(5);
 }
 
-void IF; void TF; void AC; void RF; void NT; void I_CPL;

@@ -1,7 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { OpKind, type Instr } from '../decode/instr.js';
 import { CF, DF, getFlags, IF, IOPL, LazyOp } from './flags.js';
-import { I_CPL, I_CR, I_EFER, I_GDTR_BASE, I_GDTR_LIMIT, I_IDTR_BASE, I_IDTR_LIMIT, I_LAZY_OP, I_MODE, I_RFLAGS, I_SEG_SEL, I_SHADOW, I_TSC, I_XCR0 } from '../state/cpu-state.js';
+import { I_CPL, I_CR, I_GDTR_BASE, I_GDTR_LIMIT, I_IDTR_BASE, I_IDTR_LIMIT, I_LAZY_OP, I_MODE, I_RFLAGS, I_SEG_SEL, I_SHADOW, I_XCR0 } from '../state/cpu-state.js';
 import { DecodeMode } from '../decode/decoder.js';
 import { loadDataSegment } from './segment.js';
 import { cpuidLookup } from '../cpuid.js';
@@ -74,7 +74,6 @@ export function rdtsc(cpu: Cpu): void {
   const tsc = cpu.readTsc();
   cpu.setReg(0, 4, Number(tsc & 0xffffffffn) | 0, 0);
   cpu.setReg(4, 4, Number((tsc >> 32n) & 0xffffffffn) | 0, 0);
-  void I_TSC;
 }
 
 export function ud(cpu: Cpu): void {
@@ -211,4 +210,3 @@ export function unimplemented(cpu: Cpu, ins: Instr): void {
   cpu.raise(VEC_UD);
 }
 
-void I_EFER;

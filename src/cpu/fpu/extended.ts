@@ -589,17 +589,11 @@ function sqrtUnpacked(): void {
   const totalBits = 134;
   const sigBits = 64 + extra; // the top part (after leading zero padding)
   const lead = totalBits - 68 - sigBits; // leading zero bits (1 or 0)
-  const bitAt = (pos: number): number => {
-    // pos counts from the most significant bit of the 134-bit radicand.
-    const p = pos - lead;
-    if (p < 0 || p >= 64) return 0;
-    return p < 32 ? (aHi >>> (31 - p)) & 1 : (aLo >>> (63 - p)) & 1;
-  };
   SQ_R.fill(0); SQ_Q.fill(0);
   for (let i = 0; i < 67; i++) {
     // r = r*4 + next two bits
     shl3(SQ_R, 2);
-    SQ_R[2] = SQ_R[2]! + bitAt(2 * i) * 2 + bitAt(2 * i + 1);
+    SQ_R[2] = SQ_R[2]! + radicandBit(2 * i, lead) * 2 + radicandBit(2 * i + 1, lead);
     // t = q*4 + 1
     T3[0] = SQ_Q[0]!; T3[1] = SQ_Q[1]!; T3[2] = SQ_Q[2]!;
     shl3(T3, 2);
@@ -622,6 +616,16 @@ function sqrtUnpacked(): void {
   // hi:lo:ext = q * 2^29, as a 96-bit number; as a significand with bit 95 = 2^(exp-BIAS):
   // value = (hi:lo:ext) * 2^(K - 29); the top bit (bit 95) has weight 2^(95 + K - 29).
   roundPack(0, BIAS + 95 + K - 29, hi, lo, ext);
+}
+
+/**
+ * Bit `pos` (from the most significant end) of the 134-bit radicand whose 64-bit significand
+ * (aHi:aLo) starts after `lead` zero bits. A function, not a closure, so FSQRT allocates nothing.
+ */
+function radicandBit(pos: number, lead: number): number {
+  const p = pos - lead;
+  if (p < 0 || p >= 64) return 0;
+  return p < 32 ? (aHi >>> (31 - p)) & 1 : (aLo >>> (63 - p)) & 1;
 }
 
 const T3 = new Float64Array(3);
