@@ -31,7 +31,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'machine', names: ['-machine', '-M'], arg: 'TYPE', group: 'Machine', help: "board: pc (i440FX + PIIX3, the only one); 'help' lists it" },
   { key: 'accel', names: ['-accel'], arg: 'NAME', group: 'Machine', help: 'accelerator: tcg only (x86vm is an emulator; KVM is not used)' },
   { key: 'enable-kvm', names: ['-enable-kvm'], group: 'Machine', help: 'refused: x86vm does not use KVM' },
-  { key: 'device', names: ['-device'], arg: 'DRIVER', repeatable: true, group: 'Machine', help: 'extra device: isa-debug-exit (port 0xF4: a write of V exits with status (V<<1)|1)' },
+  { key: 'device', names: ['-device'], arg: 'DRIVER', repeatable: true, group: 'Machine', help: 'extra device: isa-debug-exit[,iobase=0xf4][,iosize=1|2|4] (a write of V exits with status (V<<1)|1); pc-testdev (QEMU\'s test device for kvm-unit-tests)' },
 
   { key: 'bios', names: ['-bios'], arg: 'FILE', group: 'Boot', help: `firmware image (default ${DEFAULT_BIOS} when present; with -kernel: boot the kernel through it, QEMU's way)` },
   { key: 'kernel', names: ['-kernel'], arg: 'BZIMAGE', group: 'Boot', help: 'boot a Linux bzImage or a Multiboot kernel directly, without firmware (unless -bios is given)' },

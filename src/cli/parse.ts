@@ -2,7 +2,7 @@
  * Command line → configuration. Checks syntax and values only (sizes, counts, names); files are
  * checked in run.ts. Every problem is a `UsageError`: one line naming it and what to do.
  */
-import { CPU_MODELS } from '../cpu/cpuid.js';
+import { CPU_MODELS, qemuFeatureName } from '../cpu/cpuid.js';
 import { DEFAULT_RAM, findOption } from './options.js';
 import { TRACE_ITEMS } from './trace.js';
 
@@ -32,6 +32,8 @@ export interface MachineConfig {
   ramSize: number;
   cpus: number;
   cpuModel: string;
+  /** -cpu flag changes after the model (+x2apic, -x2apic, x2apic=off), in order. */
+  cpuFlags: { flag: string; on: boolean }[];
   bios: string | null;
   kernel: string | null;
   initrd: string | null;
@@ -42,7 +44,10 @@ export interface MachineConfig {
   nographic: boolean;
   serial: SerialConfig;
   noReboot: boolean;
-  debugExit: boolean;
+  /** isa-debug-exit and its ports, or null when not asked for. */
+  debugExit: { iobase: number; iosize: number } | null;
+  /** QEMU's pc-testdev (-device pc-testdev). */
+  pcTestdev: boolean;
   trace: Set<string>;
   traceFile: string | null;
 }
@@ -253,7 +258,23 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   const cpuText = last('cpu') ?? 'x86vm';
   const cpuModel = cpuText.split(',')[0]!;
   if (!(cpuModel in CPU_MODELS)) throw new UsageError(`-cpu ${cpuModel}: unknown CPU model; known models: ${Object.keys(CPU_MODELS).join(', ')}`);
-  if (cpuText.includes(',')) throw new UsageError(`-cpu ${cpuText}: feature flags after the model are not supported yet; use -cpu ${cpuModel}`);
+  // QEMU's flag syntax after the model: +flag, -flag, flag=on|off; vendor= only as our own vendor.
+  const cpuFlags: { flag: string; on: boolean }[] = [];
+  for (const item of cpuText.split(',').slice(1)) {
+    if (item === '') continue;
+    let change: { flag: string; on: boolean };
+    if (item.startsWith('+') || item.startsWith('-')) change = { flag: item.slice(1), on: item[0] === '+' };
+    else if (item.includes('=')) {
+      const [key, value] = [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)];
+      if (key === 'vendor') {
+        if (value !== 'GenuineIntel') throw new UsageError(`-cpu ${cpuText}: vendor=${value} is not supported; x86vm's CPU is GenuineIntel`);
+        continue;
+      }
+      change = { flag: key, on: onOff(value, `-cpu ${key}`) };
+    } else change = { flag: item, on: true };
+    if (qemuFeatureName(change.flag) === undefined) throw new UsageError(`-cpu ${cpuText}: unknown CPU feature or property '${change.flag}'; use +flag/-flag with QEMU's feature names`);
+    cpuFlags.push(change);
+  }
 
   const machineType = last('machine');
   if (machineType !== null) {
@@ -263,18 +284,31 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   const accel = last('accel');
   if (accel !== null && accel.split(',')[0] !== 'tcg') throw new UsageError(`-accel ${accel}: x86vm is an emulator and uses no accelerator; drop the option (or use -accel tcg)`);
   if (has('enable-kvm')) throw new UsageError('-enable-kvm: x86vm is an emulator and does not use KVM; drop the option');
-  let debugExit = false;
+  let debugExit: MachineConfig['debugExit'] = null;
+  let pcTestdev = false;
   for (const g of given.filter((x) => x.key === 'device')) {
-    const driver = g.value.split(',')[0];
-    if (driver !== 'isa-debug-exit') throw new UsageError(`-device ${g.value}: the only extra device is isa-debug-exit`);
     const kv = parseKeyValues(g.value, 'driver', '-device');
+    const driver = kv.get('driver');
+    if (driver === 'pc-testdev') {
+      for (const key of kv.keys()) {
+        if (key !== 'driver') throw new UsageError(`-device ${g.value}: pc-testdev has no property '${key}'; use -device pc-testdev`);
+      }
+      pcTestdev = true;
+      continue;
+    }
+    if (driver !== 'isa-debug-exit') throw new UsageError(`-device ${g.value}: unknown device; the extra devices are isa-debug-exit and pc-testdev`);
+    // x86vm's default iobase is 0xF4 (QEMU's is 0x501, but test kernels are run with iobase=0xf4).
+    const ports = { iobase: 0xf4, iosize: 1 };
     for (const [key, value] of kv) {
       if (key === 'driver') continue;
-      if (key === 'iobase' && Number(value) === 0xf4) continue;
-      if (key === 'iosize' && [1, 2, 4].includes(Number(value))) continue;
-      throw new UsageError(`-device ${g.value}: only the default iobase=0xf4 is supported`);
+      const n = /^(0x[0-9a-f]+|\d+)$/i.test(value) ? Number(value) : NaN;
+      if (key === 'iobase' && n >= 0 && n <= 0xffff) ports.iobase = n;
+      else if (key === 'iosize' && [1, 2, 4].includes(n)) ports.iosize = n;
+      else if (key === 'iobase' || key === 'iosize') throw new UsageError(`-device ${g.value}: ${key}=${value} is not valid; use a port 0-0xffff for iobase and 1, 2 or 4 for iosize`);
+      else throw new UsageError(`-device ${g.value}: isa-debug-exit has no property '${key}'; use iobase= and iosize=`);
     }
-    debugExit = true;
+    if (ports.iobase + ports.iosize > 0x10000) throw new UsageError(`-device ${g.value}: the ports end beyond 0xFFFF; use a lower iobase`);
+    debugExit = ports;
   }
   const display = last('display');
   if (display !== null && display !== 'none') throw new UsageError(`-display ${display}: x86vm has no graphical display; use -nographic (serial console on this terminal)`);
@@ -338,8 +372,8 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   return {
     mode: 'machine',
     machine: {
-      ramSize, cpus, cpuModel, bios: last('bios'), kernel, initrd, append, drives, bootOrder, snapshot, nographic,
-      serial, noReboot: has('no-reboot'), debugExit, trace, traceFile,
+      ramSize, cpus, cpuModel, cpuFlags, bios: last('bios'), kernel, initrd, append, drives, bootOrder, snapshot, nographic,
+      serial, noReboot: has('no-reboot'), debugExit, pcTestdev, trace, traceFile,
     },
   };
 }

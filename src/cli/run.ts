@@ -6,7 +6,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ExitReason } from '../cpu/cpu.js';
-import { CPU_MODELS } from '../cpu/cpuid.js';
+import { customizeCpuModel } from '../cpu/cpuid.js';
 import { PcMachine } from '../machine/pc.js';
 import { DiskOpenError, openDiskImage, type DiskBackend } from '../backends/disk/index.js';
 import type { IdeDriveSpec } from '../devices/ide/piix-ide.js';
@@ -238,6 +238,9 @@ export async function runMachine(config: MachineConfig, io: CliStreams): Promise
   };
 
   // 2. The machine.
+  const cpu = customizeCpuModel(config.cpuModel, config.cpuFlags);
+  // QEMU's TCG warns and goes on when a requested feature is not emulated; so does x86vm.
+  for (const flag of cpu.ignored) io.stderr.write(`x86vm: warning: -cpu +${flag}: not implemented by x86vm; the guest does not see it\n`);
   let debugExit: number | null = null;
   const serial = config.serial.kind === 'none' ? null : new HostCharBackend((bytes) => {
     if (serialFd !== null) writeSync(serialFd, bytes);
@@ -250,19 +253,27 @@ export async function runMachine(config: MachineConfig, io: CliStreams): Promise
       ramSize: config.ramSize,
       cpus: config.cpus,
       bios,
-      features: CPU_MODELS[config.cpuModel]!.features,
+      features: cpu.features,
       serial,
       serialConsole: true,
       bootOrder: config.bootOrder ?? undefined,
       drives: { ide: specs },
+      debugExitPorts: config.debugExit ?? undefined,
+      pcTestdev: config.pcTestdev,
       onDebugExit: config.debugExit ? (status) => {
-        debugExit = status;
+        // The first write ends the run (QEMU exits inside it); a wider OUT split into several
+        // port writes must not replace its status.
+        debugExit ??= status;
         for (const cpu of pc.cpus) cpu.requestStop();
       } : undefined,
     });
   } catch (e) {
     closeDisks();
     if (e instanceof RangeError) throw new UsageError(`-m ${config.ramSize / MIB}M: the host cannot provide that much guest memory (${e.message}); use a smaller -m`);
+    if (e instanceof Error && e.message.startsWith('pc-testdev:')) throw new UsageError(`-device ${e.message}`);
+    if (e instanceof Error && e.message.startsWith('port range isa-debug-exit')) {
+      throw new UsageError(`-device isa-debug-exit: iobase 0x${config.debugExit!.iobase.toString(16)} ${e.message.slice('port range isa-debug-exit '.length)}; choose another iobase`);
+    }
     throw e;
   }
   if (kernel !== null) {

@@ -172,19 +172,86 @@ export function buildCpuModel(name: string, features: readonly string[]): CpuFea
 export const DEFAULT_FEATURES: CpuFeatures = buildCpuModel('x86vm', IMPLEMENTED_FEATURES);
 
 /** QEMU's qemu32 / qemu64 baselines, restricted to what this build executes. */
+// QEMU's builtin_x86_defs: both baselines start from the Pentium Pro feature set, which includes the
+// local APIC (CPUID.01H:EDX.APIC); qemu64 adds CX16, the 64-bit and the LAHF/ABM bits.
 const QEMU32 = ['fpu', 'de', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'apic', 'sep', 'mtrr', 'pge', 'cmov', 'pat', 'pse36', 'clflush', 'mmx', 'fxsr', 'sse', 'sse2', 'sse3', 'hypervisor'];
 const QEMU64 = [...QEMU32, 'cx16', 'syscall', 'nx', 'lm', 'lahfLm', 'abm'];
+
+export interface CpuModelEntry {
+  readonly description: string;
+  /** The feature names (FEATURE_BITS keys) the model advertises. */
+  readonly featureNames: readonly string[];
+  readonly features: CpuFeatures;
+}
+
+function model(name: string, description: string, names: readonly string[]): CpuModelEntry {
+  const featureNames = names.filter((f) => IMPLEMENTED_FEATURES.includes(f));
+  return { description, featureNames, features: buildCpuModel(name, featureNames) };
+}
 
 /**
  * Named CPU models (the command line's -cpu): the default, `max` (the same: everything executed),
  * and QEMU's baseline models. Each entry says what it is for --help.
  */
-export const CPU_MODELS: Readonly<Record<string, { readonly description: string; readonly features: CpuFeatures }>> = {
-  x86vm: { description: 'the default: every feature this build executes (64-bit, SSE4.2)', features: DEFAULT_FEATURES },
-  max: { description: 'the same as x86vm', features: DEFAULT_FEATURES },
-  qemu64: { description: "QEMU's qemu64 baseline (64-bit, SSE3)", features: buildCpuModel('qemu64', QEMU64.filter((f) => IMPLEMENTED_FEATURES.includes(f))) },
-  qemu32: { description: "QEMU's qemu32 baseline (32-bit only, SSE3)", features: buildCpuModel('qemu32', QEMU32.filter((f) => IMPLEMENTED_FEATURES.includes(f))) },
+export const CPU_MODELS: Readonly<Record<string, CpuModelEntry>> = {
+  x86vm: model('x86vm', 'the default: every feature this build executes (64-bit, SSE4.2)', IMPLEMENTED_FEATURES),
+  max: model('max', 'the same as x86vm', IMPLEMENTED_FEATURES),
+  qemu64: model('qemu64', "QEMU's qemu64 baseline (64-bit, SSE3)", QEMU64),
+  qemu32: model('qemu32', "QEMU's qemu32 baseline (32-bit only, SSE3)", QEMU32),
 };
+
+/**
+ * QEMU's spellings of the feature flags (target/i386/cpu.c feature_word_info names, with their
+ * aliases) for `-cpu model,+flag,-flag,flag=on|off`: FEATURE_BITS keys by QEMU name. Names QEMU
+ * knows but FEATURE_BITS does not describe are listed with null (accepted, never advertised).
+ */
+const QEMU_FEATURE_ALIASES: Readonly<Record<string, string>> = {
+  'tsc-deadline': 'tscDeadline', 'lahf-lm': 'lahfLm', 'lahf_lm': 'lahfLm', pdpe1gb: 'page1gb', pni: 'sse3',
+  'sse4.1': 'sse41', 'sse4_1': 'sse41', 'sse4.2': 'sse42', 'sse4_2': 'sse42', xd: 'nx', i64: 'lm', pse36: 'pse36',
+  'pse-36': 'pse36', 'xsaveopt': 'xsaveopt', 'rdtscp': 'rdtscp',
+};
+/** QEMU flags this build has no model of at all (no FEATURE_BITS row): accepted and left out, as TCG does. */
+const QEMU_UNMODELLED_FEATURES: ReadonlySet<string> = new Set([
+  'pcid', 'invpcid', 'pku', 'ospke', 'la57', 'avx', 'avx2', 'f16c', 'fma', 'bmi2', 'erms', 'adx', 'sha-ni', 'clwb',
+  'clflushopt', 'vmx', 'svm', 'npt', 'nrip-save', 'lbrv', 'tsc-adjust', 'arat', 'pdcm', 'pcommit', 'skinit', 'ds',
+  'acpi', 'ss', 'ht', 'tm', 'pbe', 'pmu', 'xsavec', 'xsaves', 'xgetbv1', 'mpx', 'rtm', 'hle', 'waitpkg', 'spec-ctrl',
+  'ssbd', 'arch-capabilities', 'md-clear', 'stibp', 'rdpru', 'lam', 'cmp_legacy', 'cmp-legacy', 'sse4a', 'misalignsse',
+  '3dnowprefetch', 'osvw', 'topoext', 'perfctr-core', 'svm-lock', 'tce', 'vme', 'mce', 'mca', 'est', 'tm2', 'cid',
+  'xtpr', 'dca', 'pdcm', 'smx', 'ds-cpl', 'dtes64', 'ibpb', 'ibrs', 'virt-ssbd', 'amd-ssbd', 'amd-stibp',
+]);
+
+/** A `-cpu` flag's FEATURE_BITS key, null for a flag QEMU knows that this build does not model, undefined if unknown. */
+export function qemuFeatureName(flag: string): string | null | undefined {
+  const alias = QEMU_FEATURE_ALIASES[flag];
+  if (alias) return alias;
+  if (flag in FEATURE_BITS) return flag;
+  if (QEMU_UNMODELLED_FEATURES.has(flag)) return null;
+  return undefined;
+}
+
+/**
+ * A named model with QEMU-style flag changes applied in order (`+x2apic`, `-x2apic`, `x2apic=off`).
+ * Enabling a feature this build does not execute leaves it out and reports it in `ignored` (as QEMU's
+ * TCG warns "TCG doesn't support requested feature" and goes on); an unknown flag throws.
+ */
+export function customizeCpuModel(modelName: string, changes: readonly { flag: string; on: boolean }[]): { features: CpuFeatures; ignored: string[] } {
+  const base = CPU_MODELS[modelName];
+  if (!base) throw new Error(`unknown CPU model '${modelName}'`);
+  if (changes.length === 0) return { features: base.features, ignored: [] };
+  const names = new Set(base.featureNames);
+  const ignored: string[] = [];
+  for (const { flag, on } of changes) {
+    const name = qemuFeatureName(flag);
+    if (name === undefined) throw new Error(`unknown CPU feature '${flag}'`);
+    if (name === null || !IMPLEMENTED_FEATURES.includes(name)) {
+      if (on) ignored.push(flag);
+      continue;
+    }
+    if (on) names.add(name);
+    else names.delete(name);
+  }
+  return { features: buildCpuModel(modelName, [...names]), ignored };
+}
 
 /**
  * Every row feature the opcode maps name: for tools and tests that decode (length, operands,

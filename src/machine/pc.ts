@@ -29,6 +29,7 @@ import { installApics, type SmpHardware } from './smp.js';
 import type { LocalApic } from '../devices/apic/local-apic.js';
 import type { IoApic } from '../devices/apic/io-apic.js';
 import { Hpet, HPET_DEFAULT_BASE } from '../devices/hpet.js';
+import { PcTestdev, PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE } from '../devices/pc-testdev.js';
 import { installAcpi } from '../devices/acpi/loader.js';
 import { pcAcpiConfig } from '../devices/acpi/config.js';
 
@@ -65,8 +66,15 @@ export interface PcOptions {
   bootOrder?: ('floppy' | 'disk' | 'cdrom' | 'network')[];
   /** When COM1 should also carry the firmware's console (QEMU's -nographic). */
   serialConsole?: boolean;
-  /** isa-debug-exit (port 0xF4) was written: the guest asked to exit with this status. */
+  /** isa-debug-exit was written: the guest asked to exit with this status ((value << 1) | 1). */
   onDebugExit?: (status: number) => void;
+  /**
+   * Ports of isa-debug-exit (QEMU's iobase/iosize properties). Default 0xF4, 1 port: what test
+   * kernels write (QEMU's own default iobase is 0x501, but every user passes iobase=0xf4).
+   */
+  debugExitPorts?: { iobase: number; iosize: number };
+  /** QEMU's pc-testdev (devices/pc-testdev.ts), which kvm-unit-tests runs with. */
+  pcTestdev?: boolean;
   /** Drives on the PIIX3 IDE function (00:01.1): channel 0/1, master (0) or slave (1). */
   drives?: { ide: IdeDriveSpec[] };
   /**
@@ -100,6 +108,8 @@ export class PcMachine {
   readonly lapics: LocalApic[];
   readonly ioApic: IoApic;
   readonly hpet: Hpet;
+  /** QEMU's pc-testdev, when `options.pcTestdev` asked for it. */
+  readonly testdev: PcTestdev | null = null;
   private readonly smp: SmpHardware;
   /** GSI lines: ISA IRQ n reaches 8259 input n and I/O APIC pin n (IRQ0: pin 2), as QEMU's gsi_handler. */
   private readonly gsiLines: IrqLine[] = [];
@@ -201,9 +211,13 @@ export class PcMachine {
     this.com1.registerPorts(this.ports, 0x3f8, 'com1');
     const debug = options.debugConsole ?? (() => {});
     this.ports.register('debugcon', 0x402, 1, new DebugConsole(debug));
-    this.ports.register('debugcon-e9', 0xe9, 1, new DebugConsole(debug));
+    // Bochs' debug port 0xE9 (QEMU has it only with -debugcon); pc-testdev claims 0xE8-0xEB instead.
+    if (!options.pcTestdev) this.ports.register('debugcon-e9', 0xe9, 1, new DebugConsole(debug));
     this.ports.register('post', 0x80, 1, new PostPort());
-    if (options.onDebugExit) this.ports.register('isa-debug-exit', 0xf4, 1, new IsaDebugExit(options.onDebugExit));
+    if (options.onDebugExit) {
+      const { iobase, iosize } = options.debugExitPorts ?? { iobase: 0xf4, iosize: 1 };
+      new IsaDebugExit(options.onDebugExit).registerPorts(this.ports, iobase, iosize);
+    }
     const a20 = new Line((level) => this.setA20(level), 'a20');
     this.ports.register('port92', 0x92, 1, new SystemControlPortA(a20, () => { this.resetRequested = true; }));
     // The 8042 keyboard controller with its PS/2 keyboard (IRQ1) and mouse (IRQ12); its output port
@@ -212,6 +226,20 @@ export class PcMachine {
     this.i8042.registerPorts(this.ports);
     // x87 errors with CR0.NE = 0 raise FERR#, wired to IRQ13 on the PC (SDM Vol. 1, 8.7).
     for (const cpu of this.cpus) cpu.onFerr = () => this.gsi(13).pulse();
+
+    if (options.pcTestdev) {
+      // The flush-page port remaps the page as a hypervisor would after unmapping it (onRemap drops
+      // the TLB entries of every vCPU and the page's decoded code).
+      this.testdev = new PcTestdev({
+        irq: (n) => this.gsiLines[n] ?? null,
+        remapPage: (address) => mem.onRemap(Math.floor(address / 4096), 1),
+      });
+      this.testdev.registerPorts(this.ports);
+      if (mem.regionAt(PC_TESTDEV_IOMEM_BASE + PC_TESTDEV_IOMEM_SIZE - 1)) {
+        throw new Error('pc-testdev: its IORAM at 0xFF000000 overlaps a 16 MiB firmware image; use a smaller BIOS');
+      }
+      mem.mapMmio('pc-testdev-iomem', PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE, this.testdev.iomemHandler);
+    }
 
     // PCI: the host bridge at 00.0 and the PIIX3 ISA bridge at 01.0.
     this.i440fx = new I440fx(this.pam);

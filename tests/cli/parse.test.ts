@@ -58,6 +58,32 @@ describe('command line parsing', () => {
     assert.equal(machine('--m=64').ramSize, 64 << 20, 'GNU-style --opt=value is accepted too');
   });
 
+  it('-cpu flags after the model: +flag, -flag, flag=on|off, vendor=GenuineIntel', () => {
+    const m = machine('-cpu', 'qemu64,+x2apic,-tsc-deadline,sse4.1=on,vendor=GenuineIntel');
+    assert.equal(m.cpuModel, 'qemu64');
+    assert.deepEqual(m.cpuFlags, [{ flag: 'x2apic', on: true }, { flag: 'tsc-deadline', on: false }, { flag: 'sse4.1', on: true }]);
+    assert.deepEqual(machine('-cpu', 'max').cpuFlags, []);
+    assert.deepEqual(machine('-cpu', 'qemu64,+pcid').cpuFlags, [{ flag: 'pcid', on: true }], 'known to QEMU, not modelled: accepted');
+    assert.throws(() => machine('-cpu', 'qemu64,+frobnicate'), /unknown CPU feature or property 'frobnicate'/);
+    assert.throws(() => machine('-cpu', 'qemu64,vendor=AuthenticAMD'), /vendor=AuthenticAMD is not supported/);
+    assert.throws(() => machine('-cpu', 'qemu64,x2apic=maybe'), /use on or off/);
+  });
+
+  it('-device: isa-debug-exit with iobase/iosize, pc-testdev (kvm-unit-tests\' command line)', () => {
+    const m = machine('-device', 'pc-testdev', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x4');
+    assert.equal(m.pcTestdev, true);
+    assert.deepEqual(m.debugExit, { iobase: 0xf4, iosize: 4 });
+    assert.deepEqual(machine('-device', 'isa-debug-exit').debugExit, { iobase: 0xf4, iosize: 1 });
+    assert.deepEqual(machine('-device', 'driver=isa-debug-exit,iobase=0x501,iosize=2').debugExit, { iobase: 0x501, iosize: 2 });
+    assert.equal(machine('-m', '64').debugExit, null);
+    assert.equal(machine('-m', '64').pcTestdev, false);
+    assert.throws(() => machine('-device', 'isa-debug-exit,iosize=3'), /iosize=3 is not valid/);
+    assert.throws(() => machine('-device', 'isa-debug-exit,iobase=0x10000'), /iobase=0x10000 is not valid/);
+    assert.throws(() => machine('-device', 'isa-debug-exit,foo=1'), /no property 'foo'/);
+    assert.throws(() => machine('-device', 'pc-testdev,iobase=1'), /pc-testdev has no property/);
+    assert.throws(() => machine('-device', 'virtio-net'), /unknown device; the extra devices are isa-debug-exit and pc-testdev/);
+  });
+
   it('every option in the table is found by each of its spellings and shown in --help', () => {
     const help = helpText();
     for (const o of OPTIONS) {

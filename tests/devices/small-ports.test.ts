@@ -50,3 +50,14 @@ describe('isa-debug-exit (port 0xF4)', () => {
     assert.deepEqual(codes, [1, 0x21, 0x2469, 3]);
   });
 });
+
+describe('isa-debug-exit with iosize=1', () => {
+  it('a dword OUT reaches the device as its low byte only (the other bytes fall on unclaimed ports)', () => {
+    const bus = new PortBus();
+    const codes: number[] = [];
+    new IsaDebugExit((c) => codes.push(c)).registerPorts(bus, 0xf4, 1);
+    bus.write(0xf4, 4, 0x00000103);
+    bus.write(0xf3, 2, 0x0500);
+    assert.deepEqual(codes, [7, 11]);
+  });
+});
