@@ -42,6 +42,46 @@ function mul32(a: number, b: number, out: Int32Array): void {
 }
 
 const product = new Int32Array(2);
+/** The 128-bit product of `mul64`: four 32-bit words, least significant first. */
+const wide = new Int32Array(4);
+
+/**
+ * Unsigned 64x64 → 128 product into `wide` from four 32x32 partial products (no BigInt: 64-bit
+ * multiplies are hot in 64-bit code, where compilers turn divisions by constants into MUL).
+ */
+function mul64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+  mul32(aLo >>> 0, bLo >>> 0, product);
+  const w0 = product[0]!, ll = product[1]! >>> 0;
+  mul32(aLo >>> 0, bHi >>> 0, product);
+  const lhLo = product[0]! >>> 0, lhHi = product[1]! >>> 0;
+  mul32(aHi >>> 0, bLo >>> 0, product);
+  const hlLo = product[0]! >>> 0, hlHi = product[1]! >>> 0;
+  mul32(aHi >>> 0, bHi >>> 0, product);
+  const hhLo = product[0]! >>> 0, hhHi = product[1]! >>> 0;
+  const w1 = ll + lhLo + hlLo; // < 3 * 2^32: exact
+  const w2 = Math.floor(w1 / 0x100000000) + lhHi + hlHi + hhLo;
+  const w3 = Math.floor(w2 / 0x100000000) + hhHi;
+  wide[0] = w0;
+  wide[1] = w1 | 0;
+  wide[2] = w2 | 0;
+  wide[3] = w3 | 0;
+}
+
+/**
+ * Signed 64x64 → 128 product into `wide`: the unsigned product minus 2^64·b when a < 0 and
+ * 2^64·a when b < 0 (two's complement), which only touches the upper half.
+ */
+function imul64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+  mul64(aLo, aHi, bLo, bHi);
+  if (aHi < 0) subHigh(bLo, bHi);
+  if (bHi < 0) subHigh(aLo, aHi);
+}
+
+function subHigh(lo: number, hi: number): void {
+  const l = (wide[2]! >>> 0) - (lo >>> 0);
+  wide[2] = l | 0;
+  wide[3] = ((wide[3]! | 0) - (hi | 0) - (l < 0 ? 1 : 0)) | 0;
+}
 
 export function mul(cpu: Cpu, ins: Instr): void {
   const size = ins.size0;
@@ -69,11 +109,11 @@ export function mul(cpu: Cpu, ins: Instr): void {
       return;
     }
     default: {
-      const r = big64(g[0]!, g[1]!) * big64(b, bHi);
-      const lo = BigInt.asUintN(64, r), hi = r >> 64n;
-      cpu.setReg(0, 8, Number(lo & 0xffffffffn) | 0, Number(lo >> 32n) | 0);
-      cpu.setReg(4, 8, Number(hi & 0xffffffffn) | 0, Number(hi >> 32n) | 0);
-      setMulFlags(cpu, 8, Number(lo & 0xffffffffn) | 0, Number(lo >> 32n) | 0, hi !== 0n);
+      mul64(g[0]!, g[1]!, b, bHi);
+      const w0 = wide[0]!, w1 = wide[1]!, w2 = wide[2]!, w3 = wide[3]!;
+      cpu.setReg(0, 8, w0, w1);
+      cpu.setReg(4, 8, w2, w3);
+      setMulFlags(cpu, 8, w0, w1, (w2 | w3) !== 0);
     }
   }
 }
@@ -98,20 +138,21 @@ export function imul1(cpu: Cpu, ins: Instr): void {
       return;
     }
     case 4: {
-      const r = BigInt(g[0]!) * BigInt(b | 0);
-      const lo = Number(BigInt.asIntN(32, r)), hi = Number(BigInt.asIntN(32, r >> 32n));
+      // Sign-extend both to 64 bits; the low 64 bits of the 128-bit product are the signed product.
+      const a = g[0]! | 0, bb = b | 0;
+      imul64(a, a >> 31, bb, bb >> 31);
+      const lo = wide[0]!, hi = wide[1]!;
       cpu.setReg(0, 4, lo, 0);
       cpu.setReg(4, 4, hi, 0);
-      setMulFlags(cpu, 4, lo, 0, r !== BigInt(lo));
+      setMulFlags(cpu, 4, lo, 0, hi !== lo >> 31);
       return;
     }
     default: {
-      const r = signed64(g[0]!, g[1]!) * signed64(b, bHi);
-      const lo = BigInt.asUintN(64, r), hi = BigInt.asUintN(64, r >> 64n);
-      const loLo = Number(lo & 0xffffffffn) | 0, loHi = Number(lo >> 32n) | 0;
-      cpu.setReg(0, 8, loLo, loHi);
-      cpu.setReg(4, 8, Number(hi & 0xffffffffn) | 0, Number(hi >> 32n) | 0);
-      setMulFlags(cpu, 8, loLo, loHi, r !== BigInt.asIntN(64, r));
+      imul64(g[0]!, g[1]!, b, bHi);
+      const w0 = wide[0]!, w1 = wide[1]!, w2 = wide[2]!, w3 = wide[3]!;
+      cpu.setReg(0, 8, w0, w1);
+      cpu.setReg(4, 8, w2, w3);
+      setMulFlags(cpu, 8, w0, w1, w2 !== w1 >> 31 || w3 !== w1 >> 31);
     }
   }
 }
@@ -120,11 +161,10 @@ export function imul1(cpu: Cpu, ins: Instr): void {
 function imulTruncated(cpu: Cpu, ins: Instr, a: number, aHi: number, b: number, bHi: number): void {
   const size = ins.size0;
   if (size === 8) {
-    const r = signed64(a, aHi) * signed64(b, bHi);
-    const t = BigInt.asUintN(64, r);
-    const lo = Number(t & 0xffffffffn) | 0, hi = Number(t >> 32n) | 0;
+    imul64(a, aHi, b, bHi);
+    const lo = wide[0]!, hi = wide[1]!;
     cpu.setReg(ins.reg0, 8, lo, hi);
-    setMulFlags(cpu, 8, lo, hi, r !== BigInt.asIntN(64, r));
+    setMulFlags(cpu, 8, lo, hi, wide[2] !== hi >> 31 || wide[3] !== hi >> 31);
     return;
   }
   if (size === 4) {
@@ -181,6 +221,12 @@ export function div(cpu: Cpu, ins: Instr): void {
     case 4: {
       const dv = d >>> 0;
       if (dv === 0) cpu.raise(VEC_DE);
+      if (g[4] === 0) {
+        const nl = g[0]! >>> 0;
+        cpu.setReg(0, 4, Math.floor(nl / dv) | 0, 0);
+        cpu.setReg(4, 4, nl % dv | 0, 0);
+        return;
+      }
       const n = (BigInt(g[4]! >>> 0) << 32n) | BigInt(g[0]! >>> 0);
       const q = n / BigInt(dv);
       if (q > 0xffffffffn) cpu.raise(VEC_DE);
@@ -189,6 +235,13 @@ export function div(cpu: Cpu, ins: Instr): void {
       return;
     }
     default: {
+      // Common case: a dividend and divisor below 2^32 (RDX = 0): exact in doubles.
+      if (g[4] === 0 && g[5] === 0 && g[1] === 0 && dHi === 0 && d !== 0) {
+        const nl = g[0]! >>> 0, dl = d >>> 0;
+        cpu.setReg(0, 8, Math.floor(nl / dl) | 0, 0);
+        cpu.setReg(4, 8, nl % dl | 0, 0);
+        return;
+      }
       const dv = big64(d, dHi);
       if (dv === 0n) cpu.raise(VEC_DE);
       const n = (big64(g[4]!, g[5]!) << 64n) | big64(g[0]!, g[1]!);
