@@ -137,3 +137,49 @@ export function defaultInitramfs(busybox: Uint8Array, options: { init?: string; 
   ];
   return gzipSync(writeCpio(entries), { level: 6 });
 }
+
+/** Markers of the benchmark /init (bench/): each on a line of its own on the console. */
+export const BENCH_MARKERS = {
+  /** User space is up: the kernel booted and ran /init. */
+  booted: 'x86vm-bench: booted',
+  /** The CPU workload starts / ended (only with a workload). */
+  start: 'x86vm-bench: start',
+  end: 'x86vm-bench: end',
+  /** Last line before `poweroff -f`. */
+  done: 'x86vm-bench: done',
+} as const;
+
+/** CPU workloads the benchmark /init can run between its start and end markers. */
+export const BENCH_WORKLOADS = {
+  /** md5sum of 64 MiB of zeros generated in the guest (kernel clear/copy, a pipe, MD5 in user space). */
+  md5: { command: 'dd if=/dev/zero bs=1M count=64 2>/dev/null | md5sum', expect: '7f614da9329cd3aebf59b91aadc30bf0' },
+  /** A shell arithmetic loop (busybox ash): 100000 iterations of test, add and assignment. */
+  'sh-loop': { command: 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; echo $i', expect: '100000' },
+} as const satisfies Record<string, { command: string; expect: string }>;
+
+export type BenchWorkload = keyof typeof BENCH_WORKLOADS;
+
+/**
+ * The benchmark /init: mount /proc and /dev, print the booted marker; with a workload, print the start
+ * marker, run it, print the end marker followed by its output (which should contain `expect`); then the done marker and `poweroff -f`.
+ */
+export function benchInit(workload: BenchWorkload | null = null): string {
+  const lines = [
+    '#!/bin/sh',
+    'export PATH=/bin:/sbin:/usr/bin:/usr/sbin',
+    '/bin/busybox --install -s /bin 2>/dev/null',
+    'mount -t proc proc /proc',
+    'mount -t devtmpfs devtmpfs /dev 2>/dev/null',
+    `echo "${BENCH_MARKERS.booted} $(grep -c ^processor /proc/cpuinfo) cpus"`,
+  ];
+  if (workload !== null) {
+    lines.push(`echo "${BENCH_MARKERS.start} ${workload}"`, `out=$(${BENCH_WORKLOADS[workload].command})`, `echo "${BENCH_MARKERS.end} $out"`);
+  }
+  lines.push(`echo "${BENCH_MARKERS.done}"`, 'poweroff -f', 'while true; do sleep 1; done', '');
+  return lines.join('\n');
+}
+
+/** The default initramfs with the benchmark /init (see `benchInit`). */
+export function benchInitramfs(busybox: Uint8Array, workload: BenchWorkload | null = null): Uint8Array {
+  return defaultInitramfs(busybox, { init: benchInit(workload) });
+}
