@@ -872,9 +872,14 @@ export class Cpu {
         const exit = this.deliverSafely(this.interruptSource.acknowledge(), -1, false, true);
         if (exit >= 0) return exit;
       }
+      const shadowed = s[I_SHADOW] !== 0;
       s[I_SHADOW] = 0;
       try {
-        if (this.singleStep || (s[I_RFLAGS]! & TF) !== 0) {
+        if (shadowed && !this.singleStep && (s[I_RFLAGS]! & TF) === 0) {
+          // The instruction after STI / MOV SS runs alone: a pending interrupt is recognized right
+          // after it, not at the end of a block (SDM Vol. 2, STI; Vol. 3, 6.8.3).
+          this.stepOne();
+        } else if (this.singleStep || (s[I_RFLAGS]! & TF) !== 0) {
           const trap = (s[I_RFLAGS]! & TF) !== 0;
           if (this.onInstruction !== null) this.onInstruction(this);
           this.stepOne();

@@ -149,6 +149,15 @@ export function buildCpuModel(name: string, features: readonly string[]): CpuFea
       { leaf: 0, eax: hasXsave ? 0xd : hasX2apic ? 0xb : 7, ebx: VENDOR[0]!, ecx: VENDOR[2]!, edx: VENDOR[1]! },
       // EBX: CLFLUSH line size 8 (x 8 bytes) and one logical processor; bits 31:24 = APIC ID (per vCPU).
       { leaf: 1, eax: SIGNATURE, ebx: 0x00010800, ecx: leaf1.ecx, edx: leaf1.edx },
+      // Leaf 04H: QEMU's legacy cache model (L1d/L1i 32 KiB 8-way, L2 4 MiB 16-way, L3 16 MiB 16-way,
+      // 64-byte lines); EAX = type | level << 5 | self-initializing (bit 8); EBX = (ways - 1) << 22 |
+      // (partitions - 1) << 12 | (line - 1); ECX = sets - 1; EDX bit 0 = WBINVD/INVD act on lower
+      // levels too, bit 2 = complex indexing. The sharing fields of EAX are filled per vCPU count
+      // by the CPUID executor; sub-leaf 4 and above report type 0 (no more caches).
+      { leaf: 4, subleaf: 0, eax: 0x121, ebx: (7 << 22) | 63, ecx: 63, edx: 1 },
+      { leaf: 4, subleaf: 1, eax: 0x122, ebx: (7 << 22) | 63, ecx: 63, edx: 1 },
+      { leaf: 4, subleaf: 2, eax: 0x143, ebx: (15 << 22) | 63, ecx: 4095, edx: 1 },
+      { leaf: 4, subleaf: 3, eax: 0x163, ebx: (15 << 22) | 63, ecx: 16383, edx: 5 },
       { leaf: 7, subleaf: 0, eax: 0, ebx: leaf7.ebx, ecx: leaf7.ecx, edx: leaf7.edx },
       // Leaf 0Bh (x2APIC topology): filled per vCPU by the CPUID executor (exec/system.ts).
       ...(hasX2apic ? [{ leaf: 0xb, eax: 0, ebx: 0, ecx: 0, edx: 0 }] : []),

@@ -52,7 +52,7 @@ export function pop_sreg(cpu: Cpu, ins: Instr): void {
   loadDataSegment(cpu, ins.reg0, selector);
   cpu.adjustSp(size);
   // POP SS blocks interrupts for one instruction (SDM Vol. 2, POP).
-  if (ins.reg0 === 2) cpu.s[I_SHADOW] = 1;
+  if (ins.reg0 === 2) { cpu.s[I_SHADOW] = 1; cpu.blockBreak = true; }
 }
 
 /** PUSHA/PUSHAD: the pushed SP is its value before the instruction. */
@@ -106,6 +106,9 @@ export function popf(cpu: Cpu, ins: Instr): void {
   changeable &= ~(VM | RF | VIP | VIF);
   s[I_RFLAGS] = ((current & ~changeable) | (value & changeable) | 2) & ~0x28;
   s[I_LAZY_OP] = LazyOp.None;
+  // POPF that sets IF has no interrupt shadow: a pending interrupt is taken right after it, so the
+  // block ends here instead of running on with interrupts enabled.
+  if ((current & IF) === 0 && (s[I_RFLAGS]! & IF) !== 0) cpu.blockBreak = true;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { OpKind, type Instr } from '../decode/instr.js';
 import { CF, DF, getFlags, IF, IOPL, LazyOp } from './flags.js';
-import { I_CPL, I_CR, I_GDTR_BASE, I_GDTR_LIMIT, I_IDTR_BASE, I_IDTR_LIMIT, I_LAZY_OP, I_MODE, I_RFLAGS, I_SEG_SEL, I_SHADOW, I_XCR0 } from '../state/cpu-state.js';
+import { I_CPL, I_CR, I_MSR_APIC_BASE, I_GDTR_BASE, I_GDTR_LIMIT, I_IDTR_BASE, I_IDTR_LIMIT, I_LAZY_OP, I_MODE, I_RFLAGS, I_SEG_SEL, I_SHADOW, I_XCR0 } from '../state/cpu-state.js';
 import { DecodeMode } from '../decode/decoder.js';
 import { loadDataSegment } from './segment.js';
 import { cpuidLookup } from '../cpuid.js';
@@ -50,13 +50,35 @@ export function cpuid(cpu: Cpu): void {
   cpu.setReg(6, 4, leaf.ebx | 0, 0);
   cpu.setReg(2, 4, leaf.ecx | 0, 0);
   cpu.setReg(4, 4, leaf.edx | 0, 0);
-  // CPUID leaf 1 EBX[31:24] is the initial APIC ID: the vCPU number.
-  if (leaf.leaf === 1) g[6] = (g[6]! & 0x00ffffff) | (cpu.id << 24);
+  // Topology, the same in leaves 1, 4 and 0Bh: one package whose cores are the vCPUs, one thread
+  // per core; core IDs take `coreBits` bits of the APIC ID.
+  const count = cpu.code.cpus.length;
+  const coreBits = count <= 1 ? 0 : 32 - Math.clz32(count - 1);
+  if (leaf.leaf === 1) {
+    // EBX[31:24]: the initial APIC ID (the vCPU number). With several vCPUs, EBX[23:16] is the number
+    // of logical processors in the package and EDX.HTT (bit 28) says that field is valid (SDM Vol. 2,
+    // CPUID, Table 3-10; QEMU sets both from the same count).
+    g[6] = (g[6]! & 0x00ffffff) | (cpu.id << 24);
+    if (count > 1) {
+      g[6] = (g[6]! & ~0x00ff0000) | (count << 16);
+      g[4] = g[4]! | (1 << 28);
+    }
+    // A hardware-disabled local APIC (IA32_APIC_BASE[11] = 0) clears CPUID.01H:EDX.APIC[bit 9]: the
+    // processor is then "functionally equivalent to an IA-32 processor without an on-chip APIC"
+    // (SDM Vol. 3, 11.4.3).
+    if (cpu.apic !== null && (cpu.s[I_MSR_APIC_BASE]! & (1 << 11)) === 0) g[4] = g[4]! & ~(1 << 9);
+  }
+  if (leaf.leaf === 4 && (g[0]! & 0x1f) !== 0) {
+    // Deterministic cache parameters (SDM Vol. 2, CPUID leaf 04H): EAX[31:26] = addressable core IDs
+    // in the package - 1; EAX[25:14] = addressable logical processors sharing the cache - 1: one
+    // thread for the per-core L1/L2, the whole package for the L3.
+    const shared = ((g[0]! >> 5) & 7) === 3 ? (1 << coreBits) - 1 : 0;
+    g[0] = (g[0]! & 0x3fff) | (shared << 14) | (((1 << coreBits) - 1) << 26);
+  }
   if (leaf.leaf === 0xb) {
     // x2APIC topology (SDM Vol. 2, CPUID leaf 0Bh): one thread per core, the vCPUs are the cores of
     // one package; EDX is the x2APIC ID of this vCPU at every level.
-    const sub = subleaf & 0xff, count = cpu.code.cpus.length;
-    const coreBits = count <= 1 ? 0 : 32 - Math.clz32(count - 1);
+    const sub = subleaf & 0xff;
     const [eax, ebx, ecx] = sub === 0 ? [0, 1, 0x100] : sub === 1 ? [coreBits, count, 0x201] : [0, 0, sub];
     cpu.setReg(0, 4, eax, 0);
     cpu.setReg(6, 4, ebx, 0);
@@ -116,11 +138,17 @@ export function cli(cpu: Cpu): void {
   cpu.s[I_RFLAGS] = cpu.s[I_RFLAGS]! & ~IF;
 }
 
-/** STI: interrupts stay blocked until after the next instruction (SDM Vol. 2, STI). */
+/**
+ * STI: interrupts stay blocked until after the next instruction (SDM Vol. 2, STI). The block ends
+ * here so that the run loop executes that next instruction alone and then takes a pending interrupt.
+ */
 export function sti(cpu: Cpu): void {
   checkIopl(cpu);
   const s = cpu.s;
-  if ((s[I_RFLAGS]! & IF) === 0) s[I_SHADOW] = 1;
+  if ((s[I_RFLAGS]! & IF) === 0) {
+    s[I_SHADOW] = 1;
+    cpu.blockBreak = true;
+  }
   s[I_RFLAGS] = s[I_RFLAGS]! | IF;
 }
 

@@ -286,15 +286,17 @@ export class LocalApic implements ApicBusMember {
     this.cpu.kick();
   }
 
-  /** EOI (SDM 11.8.5): retire the highest in-service vector; broadcast when it was level-triggered. */
+  /**
+   * EOI (SDM 11.8.5): retire the highest in-service vector; broadcast when it was level-triggered.
+   * The TMR bit stays as it is: it changes only when an interrupt is accepted into the IRR (set for
+   * level, cleared for edge, SDM 11.8.4), so software reading the TMR after the EOI still sees how
+   * the vector last arrived (kvm-unit-tests' ioapic "TMR ... (expected true)").
+   */
   eoi(): void {
     const v = LocalApic.highest(this.isr);
     if (v < 0) return;
     LocalApic.set(this.isr, v, false);
-    if (LocalApic.test(this.tmr, v)) {
-      LocalApic.set(this.tmr, v, false);
-      this.bus.broadcastEoi(v);
-    }
+    if (LocalApic.test(this.tmr, v)) this.bus.broadcastEoi(v);
     this.cpu.kick();
   }
 

@@ -82,6 +82,13 @@ describe('I/O APIC', () => {
     assert.equal(ioRead(m, 0x10 + 2 * 9) & (1 << 14), 0, 'Remote IRR cleared by the EOI broadcast');
     run(m, 5000);
     assert.deepEqual(m.log(1), [0x70, 0x70]);
+    assert.notEqual(m.smp.lapics[1]!.tmr[0x70 >> 5]! & (1 << (0x70 & 31)), 0, 'the EOI leaves the TMR bit set (SDM 11.8.4)');
+    // The same vector arriving edge-triggered clears it on acceptance.
+    ioWrite(m, 0x10 + 2 * 9, 0x00000070);
+    pin.raise();
+    run(m, 5000);
+    assert.deepEqual(m.log(1), [0x70, 0x70, 0x70]);
+    assert.equal(m.smp.lapics[1]!.tmr[0x70 >> 5]! & (1 << (0x70 & 31)), 0, 'an edge-triggered acceptance clears the TMR bit');
   });
 
   it('the PIC reaches the BSP through LINT0 (ExtINT, virtual wire) while the I/O APIC is masked', () => {

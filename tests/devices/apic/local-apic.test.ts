@@ -161,6 +161,33 @@ describe('IPIs between vCPUs', () => {
   });
 });
 
+describe('interrupt window', () => {
+  it('a pending interrupt is taken right after the instruction that follows STI, and right after POPF sets IF', () => {
+    // kvm-unit-tests ioapic "simultaneous edge interrupts" checks the interrupted RIP: the vector
+    // must not wait for the end of the decoded block.
+    const m = apicMachine(`
+      mov dword [0xfee000f0], 0x1ff
+      cli
+      mov dword [0xfee00300], 0x00044040   ; self IPI, vector 0x40
+      sti
+      nop                                  ; the STI shadow covers this instruction only
+      mov eax, [${0x100000}]
+      mov [0x9000], eax
+      cli
+      mov dword [0xfee00300], 0x00044041
+      pushfd
+      or dword [esp], 0x200
+      popfd                                ; no shadow: the interrupt comes before the next load
+      mov eax, [${0x100000}]
+      mov [0x9004], eax
+      hlt`, { cpus: 1 });
+    for (let i = 0; i < 50 && m.machine.cpu.wakeable(); i++) m.scheduler.step(Infinity);
+    assert.deepEqual(m.log(0), [0x40, 0x41]);
+    assert.equal(m.read32(0x9000), 1, 'vector 0x40 delivered after the NOP, before the next load');
+    assert.equal(m.read32(0x9004), 2, 'vector 0x41 delivered right after POPF');
+  });
+});
+
 describe('local APIC timer', () => {
   const timerGuest = (setup: string) => apicMachine(`
       mov dword [0xfee000f0], 0x1ff
