@@ -1,6 +1,7 @@
 import type { DiskBackend } from '../../backends/disk/disk-backend.js';
 import { Cmd, ER_ABRT, IR_COD, IR_IO, ST_DRDY, ST_DRQ, ST_DSC, ST_ERR, identifyBytes, putAtaString } from './ata.js';
 import { IdeDevice } from './ide-device.js';
+import { Mode1, PREGAP_FRAMES, RAW_SECTOR, USER_DATA, framesToMsf, mode1Sector, subQ } from './cd-sector.js';
 
 const CD_SECTOR = 2048;
 /** A medium larger than an 80-minute CD is reported as a DVD (profile 0010h). */
@@ -11,6 +12,11 @@ export const Sense = { NoSense: 0, NotReady: 2, MediumError: 3, IllegalRequest: 
 export const Asc = {
   InvalidOpcode: 0x20, LbaOutOfRange: 0x21, InvalidField: 0x24, MediumMayHaveChanged: 0x28,
   SavingNotSupported: 0x39, MediumNotPresent: 0x3a, MediumRemovalPrevented: 0x53, UnrecoveredReadError: 0x11,
+  /** ASCQ 02h: CANNOT READ MEDIUM - INCOMPATIBLE FORMAT (a DVD structure of a CD). */
+  IncompatibleMedium: 0x30,
+  /** ILLEGAL MODE FOR THIS TRACK (READ CD asking for a sector type the track does not have). */
+  IllegalModeForTrack: 0x64,
+  ParameterListLength: 0x1a,
 } as const;
 
 /** SCSI/MMC operation codes. */
@@ -18,7 +24,8 @@ export const Op = {
   TestUnitReady: 0x00, RequestSense: 0x03, Inquiry: 0x12, ModeSelect6: 0x15, ModeSense6: 0x1a, StartStopUnit: 0x1b,
   PreventAllow: 0x1e, ReadFormatCapacities: 0x23, ReadCapacity: 0x25, Read10: 0x28, Seek10: 0x2b, Verify10: 0x2f,
   ReadSubchannel: 0x42, ReadToc: 0x43, GetConfiguration: 0x46, GetEventStatus: 0x4a, ReadDiscInformation: 0x51,
-  ModeSelect10: 0x55, ModeSense10: 0x5a, Read12: 0xa8, SetCdSpeed: 0xbb, MechanismStatus: 0xbd, ReadCd: 0xbe,
+  ReadTrackInformation: 0x52, ModeSelect10: 0x55, ModeSense10: 0x5a, ReadDvdStructure: 0xad, Read12: 0xa8,
+  ReadCdMsf: 0xb9, SetCdSpeed: 0xbb, MechanismStatus: 0xbd, ReadCd: 0xbe,
 } as const;
 
 class CheckCondition {
@@ -57,6 +64,8 @@ export class AtapiCdrom extends IdeDevice {
   private mediaEvent: 0 | 2 | 3 = 0;
   /** A UNIT ATTENTION condition is pending (cleared when reported). */
   private unitAttention = false;
+  /** The last sector read: the "current position" READ SUB-CHANNEL reports. */
+  private head = 0;
   private readonly model: string;
   private readonly serial: string;
   private readonly firmware: string;
@@ -284,8 +293,22 @@ export class AtapiCdrom extends IdeDevice {
         this.locked = (cdb[4]! & 1) !== 0;
         return null;
       case Op.ReadDiscInformation: return this.readDiscInformation(cdb);
+      case Op.ReadTrackInformation: return this.readTrackInformation(cdb);
       case Op.MechanismStatus: return this.mechanismStatus(cdb);
-      case Op.SetCdSpeed: return null;
+      case Op.SetCdSpeed:
+        // SET CD SPEED (MMC-3 6.1.36): the speeds are requests the drive may round; a medium is
+        // not needed and there is no data phase. This drive reads at one speed whatever is asked.
+        return null;
+      case Op.Verify10: return this.verify(cdb);
+      case Op.ReadCd: return this.readCd(cdb, be32At(cdb, 2), (cdb[6]! << 16) | (cdb[7]! << 8) | cdb[8]!);
+      case Op.ReadCdMsf: {
+        // READ CD MSF (MMC-3 6.1.16): from the starting address up to, not including, the ending one.
+        const start = msfToLba(cdb[3]!, cdb[4]!, cdb[5]!), end = msfToLba(cdb[6]!, cdb[7]!, cdb[8]!);
+        if (end < start) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+        return this.readCd(cdb, start, end - start);
+      }
+      case Op.ReadSubchannel: return this.readSubchannel(cdb);
+      case Op.ReadDvdStructure: return this.readDvdStructure(cdb);
       default:
         throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidOpcode);
     }
@@ -333,6 +356,7 @@ export class AtapiCdrom extends IdeDevice {
     if (count === 0) return null;
     const medium = this.loaded!;
     const base = lba * CD_SECTOR;
+    this.head = lba + count - 1;
     return {
       length: count * CD_SECTOR,
       produce: (offset, n) => {
@@ -364,10 +388,13 @@ export class AtapiCdrom extends IdeDevice {
     const control = cdb[2]! >> 6, page = cdb[2]! & 0x3f;
     if (control === 3) throw new CheckCondition(Sense.IllegalRequest, Asc.SavingNotSupported);
     const errorRecovery = Uint8Array.of(0x01, 0x06, 0x00, 0x05, 0, 0, 0, 0);
+    // CD audio control (MMC-3 6.3.7): output port 0 carries channel 0, port 1 channel 1, full volume.
+    const audioControl = Uint8Array.of(0x0e, 0x0e, 0x04, 0, 0, 0, 0, 0, 0x01, 0xff, 0x02, 0xff, 0, 0, 0, 0);
     let pages: Uint8Array[];
     if (page === 0x01) pages = [errorRecovery];
+    else if (page === 0x0e) pages = [audioControl];
     else if (page === 0x2a) pages = [this.capabilitiesPage()];
-    else if (page === 0x3f) pages = [errorRecovery, this.capabilitiesPage()];
+    else if (page === 0x3f) pages = [errorRecovery, audioControl, this.capabilitiesPage()];
     else throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
     if (control === 1) for (const p of pages) p.fill(0, 2); // changeable values: none
     const body = concat(pages);
@@ -481,7 +508,9 @@ export class AtapiCdrom extends IdeDevice {
 
   private startStop(cdb: Uint8Array): null {
     const loej = (cdb[4]! & 2) !== 0, start = (cdb[4]! & 1) !== 0;
-    if (!loej) return null;
+    // A power condition (bits 7:4) other than 0 is a power-state change only: LoEj and Start are
+    // ignored (MMC-3 6.1.35, Table 223).
+    if ((cdb[4]! & 0xf0) !== 0 || !loej) return null;
     if (!start) {
       if (this.locked) throw new CheckCondition(Sense.IllegalRequest, Asc.MediumRemovalPrevented, 0x02);
       if (!this.trayOpen) this.mediaEvent = 3;
@@ -510,10 +539,201 @@ export class AtapiCdrom extends IdeDevice {
   }
 
   private mechanismStatus(cdb: Uint8Array): DataIn {
+    // MECHANISM STATUS (MMC-3 6.1.9): header only (no changer, so no slot tables): mechanism idle,
+    // door open bit, the current LBA (the last block read).
     const d = new Uint8Array(8);
     d[1] = this.trayOpen ? 0x10 : 0;
+    if (this.loaded) d.set(be32(this.head).subarray(1), 2);
     return truncated(d, (cdb[8]! << 8) | cdb[9]!);
   }
+
+  /**
+   * READ TRACK INFORMATION (MMC-3 6.1.27): the one data track of a pressed disc, addressed by an
+   * LBA inside it (type 0), by track number 1 (type 1) or by session 1 (type 2). 36-byte
+   * descriptor: track mode 4 (data, uninterrupted), data mode 1, no writable space.
+   */
+  private readTrackInformation(cdb: Uint8Array): DataIn {
+    const total = this.needMedium();
+    const type = cdb[1]! & 3, value = be32At(cdb, 2);
+    if (type === 0 && value >= total) throw new CheckCondition(Sense.IllegalRequest, Asc.LbaOutOfRange);
+    if ((type === 1 || type === 2) && value !== 1) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+    if (type === 3) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+    const d = new Uint8Array(36);
+    set16(d, 0, 34);
+    d[2] = 1; // track number (LSB)
+    d[3] = 1; // session number (LSB)
+    d[5] = 0x04; // damage 0, copy 0, track mode: data, recorded uninterrupted
+    d[6] = 0x01; // not reserved, not blank, not packet; data mode 1
+    d[7] = 0x00; // LRA and NWA not valid: nothing is writable
+    d.set(be32(0), 8); // track start address
+    d.set(be32(total), 24); // track size
+    return truncated(d, (cdb[7]! << 8) | cdb[8]!);
+  }
+
+  /** VERIFY(10) (MMC-3 6.1.40) without byte comparison: the range must lie on the medium. */
+  private verify(cdb: Uint8Array): null {
+    if ((cdb[1]! & 0x02) !== 0) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField); // BYTCHK needs a data-out phase
+    const total = this.needMedium();
+    if (be32At(cdb, 2) + ((cdb[7]! << 8) | cdb[8]!) > total) throw new CheckCondition(Sense.IllegalRequest, Asc.LbaOutOfRange);
+    return null;
+  }
+
+  /**
+   * READ CD / READ CD MSF (MMC-3 6.1.15/16). The medium is one Mode 1 data track, so the expected
+   * sector type must be "any" (0) or Mode 1 (2); CD-DA and the Mode 2 forms end in ILLEGAL MODE
+   * FOR THIS TRACK. Byte 9 picks the parts of each 2352-byte sector (sync, header, user data,
+   * EDC/ECC; a Mode 1 sector has no sub-header) which must be adjacent in the sector (MMC-3
+   * Table 227 lists the other combinations as illegal); C2 error pointers (all zero: no errors)
+   * and sub-channel data (raw P-W with the Q bits, formatted Q, or R-W, which a data disc leaves
+   * empty) follow each sector.
+   */
+  private readCd(cdb: Uint8Array, lba: number, count: number): DataIn | null {
+    const total = this.needMedium();
+    const type = (cdb[1]! >> 2) & 7;
+    if (type > 5) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+    if (type !== 0 && type !== 2) throw new CheckCondition(Sense.IllegalRequest, Asc.IllegalModeForTrack);
+    const flags = cdb[9]!, sub = cdb[10]! & 7, c2 = (flags >> 1) & 3;
+    if (c2 === 3 || sub === 3 || sub > 4) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+    // Parts of the raw sector in order: sync, header, user data, EDC + zero + P/Q parity.
+    const parts: [boolean, number, number][] = [
+      [(flags & 0x80) !== 0, Mode1.Sync, 12],
+      [(flags & 0x20) !== 0, Mode1.Header, 4],
+      [(flags & 0x10) !== 0, Mode1.User, USER_DATA],
+      [(flags & 0x08) !== 0, Mode1.Edc, RAW_SECTOR - Mode1.Edc],
+    ];
+    const chosen = parts.map(([on]) => on);
+    const first = chosen.indexOf(true), last = chosen.lastIndexOf(true);
+    if (first >= 0 && chosen.slice(first, last + 1).includes(false)) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+    if (lba + count > total) throw new CheckCondition(Sense.IllegalRequest, Asc.LbaOutOfRange);
+    const from = first >= 0 ? parts[first]![1] : 0;
+    const to = first >= 0 ? parts[last]![1] + parts[last]![2] : 0;
+    const c2Bytes = c2 === 1 ? 294 : c2 === 2 ? 296 : 0;
+    const subBytes = sub === 2 ? 16 : sub !== 0 ? 96 : 0;
+    const perSector = to - from + c2Bytes + subBytes;
+    if (count === 0 || perSector === 0) return null;
+    // Plain 2048-byte reads go straight to the medium.
+    if (from === Mode1.User && to === Mode1.Edc && perSector === USER_DATA) return this.read(lba, count);
+    const medium = this.loaded!;
+    this.head = lba + count - 1;
+    const sector = (n: number): Uint8Array => {
+      const out = new Uint8Array(perSector);
+      const user = new Uint8Array(USER_DATA);
+      medium.read((lba + n) * CD_SECTOR, user);
+      const raw = from === Mode1.User && to === Mode1.Edc ? null : mode1Sector(lba + n, user);
+      out.set(raw ? raw.subarray(from, to) : user, 0);
+      // C2 pointers and the block error byte stay zero: no sector has an error.
+      const at = to - from + c2Bytes;
+      if (sub === 2) out.set(subQ(lba + n), at);
+      else if (sub === 1) {
+        // Raw P-W: one bit of each channel per byte, P in bit 7 (zero inside a track), Q in bit 6.
+        const q = subQ(lba + n);
+        for (let i = 0; i < 96; i++) out[at + i] = ((q[i >> 3]! >> (7 - (i & 7))) & 1) << 6;
+      }
+      return out;
+    };
+    let cached = -1;
+    let cache: Uint8Array = new Uint8Array(0);
+    return {
+      length: count * perSector,
+      produce: (offset, n) => {
+        const data = new Uint8Array(n);
+        for (let done = 0; done < n;) {
+          const index = Math.floor((offset + done) / perSector), within = (offset + done) % perSector;
+          if (index !== cached) { cache = sector(index); cached = index; }
+          const take = Math.min(n - done, perSector - within);
+          data.set(cache.subarray(within, within + take), done);
+          done += take;
+        }
+        return data;
+      },
+    };
+  }
+
+  /**
+   * READ SUB-CHANNEL (MMC-3 6.1.23): audio status "none to report" (15h), and with SubQ set the
+   * CD current position (format 01h: the data track, absolute and track-relative addresses of the
+   * last block read), the media catalogue number (02h) or a track's ISRC (03h); a pressed data
+   * disc has neither, so their valid bits are clear.
+   */
+  private readSubchannel(cdb: Uint8Array): DataIn {
+    this.needMedium();
+    const msf = (cdb[1]! & 2) !== 0, wantQ = (cdb[2]! & 0x40) !== 0, format = cdb[3]!, track = cdb[6]!;
+    const alloc = (cdb[7]! << 8) | cdb[8]!;
+    const address = (frames: number, lba: number): number[] => {
+      if (!msf) return [...be32(lba)];
+      const [m, s, f] = framesToMsf(frames);
+      return [0, m, s, f];
+    };
+    let body: number[] = [];
+    if (wantQ) {
+      switch (format) {
+        case 1:
+          body = [0x01, 0x14, 1, 1, ...address(this.head + PREGAP_FRAMES, this.head), ...address(this.head, this.head)];
+          break;
+        case 2:
+          body = [0x02, 0, 0, 0, 0x00, ...new Array<number>(15).fill(0)];
+          break;
+        case 3:
+          if (track !== 1) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+          body = [0x03, 0x14, 1, 0, 0x00, ...new Array<number>(15).fill(0)];
+          break;
+        default:
+          throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+      }
+    }
+    const d = Uint8Array.from([0, 0x15, 0, 0, ...body]);
+    set16(d, 2, body.length);
+    return truncated(d, alloc);
+  }
+
+  /**
+   * READ DVD STRUCTURE (MMC-5 6.22) for DVD media (media type 0): physical format information
+   * (00h: DVD-ROM book, 120 mm, one embossed layer, data from PSN 30000h), copyright information
+   * (01h: no protection system, all regions), disc manufacturing information (04h: empty) and the
+   * list of structures (FFh). A CD has no DVD structures: CANNOT READ MEDIUM - INCOMPATIBLE FORMAT.
+   */
+  private readDvdStructure(cdb: Uint8Array): DataIn {
+    const mediaType = cdb[1]! & 0x0f, layer = cdb[6]!, format = cdb[7]!, alloc = (cdb[8]! << 8) | cdb[9]!;
+    if (mediaType !== 0) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField); // BD structures
+    const structures: [number, number][] = [[0x00, 2048], [0x01, 4], [0x04, 2048], [0xff, 16]];
+    if (format === 0xff) {
+      const list: number[] = [];
+      for (const [code, length] of structures) list.push(code, 0x40 /* RDS: readable */, length >> 8, length & 0xff);
+      const d = Uint8Array.from([0, 0, 0, 0, ...list]);
+      set16(d, 0, d.length - 2);
+      return truncated(d, alloc);
+    }
+    const total = this.needMedium();
+    if (total <= CD_MAX_SECTORS) throw new CheckCondition(Sense.IllegalRequest, Asc.IncompatibleMedium, 0x02);
+    if (layer !== 0) throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+    let body: Uint8Array;
+    switch (format) {
+      case 0x00: {
+        body = new Uint8Array(2048);
+        body[0] = 0x01; // book type DVD-ROM, part version 1
+        body[1] = 0x02; // 120 mm, maximum rate 10.08 Mbit/s
+        body[2] = 0x01; // one layer, parallel track path, embossed (read-only) layer
+        body[3] = 0x00; // 0.267 um/bit, 0.74 um/track
+        body.set(be32(0x30000), 4); // first physical sector of the data area
+        body.set(be32(0x30000 + total - 1), 8); // last physical sector of the data area
+        body.set(be32(0), 12); // last sector of layer 0: single layer
+        body[16] = 0; // no burst cutting area
+        break;
+      }
+      case 0x01: body = Uint8Array.of(0x00, 0x00, 0, 0); break; // no copy protection, region-free
+      case 0x04: body = new Uint8Array(2048); break;
+      default: throw new CheckCondition(Sense.IllegalRequest, Asc.InvalidField);
+    }
+    const d = new Uint8Array(4 + body.length);
+    set16(d, 0, d.length - 2);
+    d.set(body, 4);
+    return truncated(d, alloc);
+  }
+}
+
+/** An absolute MSF address to an LBA (LBA 0 = 00:02:00). */
+function msfToLba(m: number, s: number, f: number): number {
+  return (m * 60 + s) * 75 + f - PREGAP_FRAMES;
 }
 
 // ---- byte helpers ----

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtapiCdrom } from '../../../src/devices/ide/atapi-cdrom.js';
 import { AtaDisk } from '../../../src/devices/ide/ata-disk.js';
-import { MemoryDiskBackend } from '../../../src/backends/disk/disk-backend.js';
+import { MemoryDiskBackend, type DiskBackend } from '../../../src/backends/disk/disk-backend.js';
+import { edc, eccCodewords, syndromes } from '../../../src/devices/ide/cd-sector.js';
 import { makeHarness, readData, writeData, writePrd, pattern, BM_BASE, type Harness } from './harness.js';
 
 const S = 0x170, CTL = 0x376;
@@ -198,7 +199,11 @@ describe('ATAPI CD-ROM: packet commands', () => {
     r = packet(h, [0x1a, 0, 0x3f, 0, 255, 0]);
     assert.equal(r.data[0], r.data.length - 1);
     assert.equal(r.data[4], 0x01);
-    assert.equal(r.data[12], 0x2a);
+    assert.equal(r.data[12], 0x0e, 'CD audio control page after error recovery');
+    assert.equal(r.data[28], 0x2a, 'then the capabilities page');
+    r = packet(h, [0x5a, 0, 0x0e, 0, 0, 0, 0, 0, 64, 0]);
+    assert.deepEqual([...r.data.subarray(8, 12)], [0x0e, 0x0e, 0x04, 0]);
+    assert.deepEqual([...r.data.subarray(16, 20)], [0x01, 0xff, 0x02, 0xff], 'ports 0/1: channels 0/1 at full volume');
     r = packet(h, [0x5a, 0, 0xea, 0, 0, 0, 0, 0, 64, 0]);
     assert.equal(r.error, 0x50);
     assert.deepEqual(requestSense(h), [5, 0x39, 0]);
@@ -326,5 +331,160 @@ describe('ATAPI CD-ROM as device 1 next to a disk', () => {
     assert.equal(h.inb(P + 2), 3);
     h.outb(P + 6, 0xa0);
     assert.equal(h.inb(P + 7), 0x50, 'the disk was idle all along');
+  });
+});
+
+/** A DVD-sized read-only medium whose sectors read as zero (no 700 MB buffer in the test). */
+function dvdMedium(sectors: number): DiskBackend {
+  return {
+    sectorSize: 2048, length: sectors * 2048, readOnly: true,
+    read: (_offset, buffer) => buffer.fill(0),
+    write: () => { throw new Error('read-only'); },
+    flush: () => {}, close: () => {},
+  };
+}
+
+const bcd = (n: number) => ((n / 10) << 4) | (n % 10);
+
+describe('ATAPI CD-ROM: the rest of the MMC read commands (Linux sr, cdrom_id, GRUB)', () => {
+  it('READ CD with user data only returns what READ(10) returns', () => {
+    const { h, medium } = cdHarness();
+    const r = packet(h, [0xbe, 0, 0, 0, 0, 4, 0, 0, 3, 0x10, 0, 0]);
+    assert.equal(r.status, 0x50);
+    assert.deepEqual(r.data, medium!.data.subarray(4 * 2048, 7 * 2048));
+  });
+
+  it('READ CD of whole raw sectors: sync, BCD header, user data, a valid EDC and valid P/Q parity', () => {
+    const { h, medium } = cdHarness();
+    const r = packet(h, [0xbe, 0x08 /* Mode 1 */, 0, 0, 0, 98, 0, 0, 2, 0xf8, 0, 0], 0x8000);
+    assert.equal(r.data.length, 2 * 2352);
+    for (let n = 0; n < 2; n++) {
+      const raw = r.data.subarray(n * 2352, (n + 1) * 2352);
+      assert.deepEqual([...raw.subarray(0, 12)], [0, ...new Array(10).fill(0xff), 0]);
+      // LBA 98 + 150 = 248 frames = 00:03:23, mode 1.
+      assert.deepEqual([...raw.subarray(12, 16)], [0, 3, bcd(23 + n), 1]);
+      assert.deepEqual(raw.subarray(16, 2064), medium!.data.subarray((98 + n) * 2048, (99 + n) * 2048));
+      const stored = (raw[2064]! | (raw[2065]! << 8) | (raw[2066]! << 16) | (raw[2067]! << 24)) >>> 0;
+      assert.equal(stored, edc(raw.subarray(0, 2064)));
+      assert.equal(edc(raw.subarray(0, 2068)), 0, 'data followed by its EDC divides by the polynomial');
+      assert.deepEqual([...raw.subarray(2068, 2076)], new Array(8).fill(0));
+      const { p, q } = eccCodewords(raw);
+      assert.equal(p.length, 86);
+      assert.equal(q.length, 52);
+      for (const v of [...p, ...q]) assert.deepEqual(syndromes(v), [0, 0]);
+    }
+  });
+
+  it('READ CD header + user data, C2 pointers and the formatted Q sub-channel', () => {
+    const { h, medium } = cdHarness();
+    const r = packet(h, [0xbe, 0, 0, 0, 0, 10, 0, 0, 1, 0x30 | 0x02, 0x02, 0]);
+    assert.equal(r.data.length, 4 + 2048 + 294 + 16);
+    assert.deepEqual([...r.data.subarray(0, 4)], [0, 2, bcd(10), 1]);
+    assert.deepEqual(r.data.subarray(4, 2052), medium!.data.subarray(10 * 2048, 11 * 2048));
+    assert.ok(r.data.subarray(2052, 2052 + 294).every((b) => b === 0), 'no C2 errors');
+    // Q: control 4 (data) / ADR 1, track 1, index 1, relative 00:00:10, 0, absolute 00:02:10.
+    assert.deepEqual([...r.data.subarray(2346, 2356)], [0x41, 1, 1, 0, 0, 0x10, 0, 0, 2, 0x10]);
+  });
+
+  it('READ CD refuses audio and Mode 2 sector types on the data track, gaps in the field selection and reads past the end', () => {
+    const { h } = cdHarness();
+    for (const type of [1, 3, 4, 5]) {
+      assert.equal(packet(h, [0xbe, type << 2, 0, 0, 0, 0, 0, 0, 1, 0x10, 0, 0]).error, 0x50);
+      assert.deepEqual(requestSense(h), [5, 0x64, 0], `sector type ${type}`);
+    }
+    assert.equal(packet(h, [0xbe, 0, 0, 0, 0, 0, 0, 0, 1, 0x90, 0, 0]).error, 0x50, 'sync + user data without the header');
+    assert.deepEqual(requestSense(h), [5, 0x24, 0]);
+    assert.equal(packet(h, [0xbe, 0, 0, 0, 0, 99, 0, 0, 2, 0x10, 0, 0]).error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x21, 0]);
+    const none = packet(h, [0xbe, 0, 0, 0, 0, 0, 0, 0, 5, 0x00, 0, 0]);
+    assert.equal(none.status, 0x50);
+    assert.equal(none.data.length, 0, 'nothing selected: no data');
+  });
+
+  it('READ CD MSF reads from the starting address up to the ending one', () => {
+    const { h, medium } = cdHarness();
+    // 00:02:05 .. 00:02:07 = LBA 5 and 6.
+    let r = packet(h, [0xb9, 0, 0, 0, 2, 5, 0, 2, 7, 0x10, 0, 0]);
+    assert.deepEqual(r.data, medium!.data.subarray(5 * 2048, 7 * 2048));
+    r = packet(h, [0xb9, 0, 0, 0, 2, 7, 0, 2, 5, 0x10, 0, 0]);
+    assert.equal(r.error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x24, 0]);
+  });
+
+  it('READ SUB-CHANNEL: current position of the last read block, MCN and ISRC not valid', () => {
+    const { h } = cdHarness();
+    packet(h, [0x28, 0, 0, 0, 0, 6, 0, 0, 2, 0]); // READ(10) LBA 6-7
+    let r = packet(h, [0x42, 0, 0x40, 1, 0, 0, 0, 0, 16, 0]);
+    assert.deepEqual([...r.data], [0, 0x15, 0, 12, 1, 0x14, 1, 1, 0, 0, 0, 7, 0, 0, 0, 7]);
+    r = packet(h, [0x42, 2, 0x40, 1, 0, 0, 0, 0, 16, 0]);
+    assert.deepEqual([...r.data.subarray(8)], [0, 0, 2, 7, 0, 0, 0, 7], 'MSF: absolute 00:02:07, relative 00:00:07');
+    r = packet(h, [0x42, 0, 0x00, 1, 0, 0, 0, 0, 16, 0]);
+    assert.deepEqual([...r.data], [0, 0x15, 0, 0], 'SubQ clear: header only');
+    r = packet(h, [0x42, 0, 0x40, 2, 0, 0, 0, 0, 24, 0]);
+    assert.equal(r.data.length, 24);
+    assert.equal(r.data[4], 2);
+    assert.equal(r.data[8]! & 0x80, 0, 'MCVAL clear');
+    r = packet(h, [0x42, 0, 0x40, 3, 0, 0, 1, 0, 24, 0]);
+    assert.deepEqual([r.data[4], r.data[6], r.data[8]! & 0x80], [3, 1, 0]);
+    assert.equal(packet(h, [0x42, 0, 0x40, 3, 0, 0, 2, 0, 24, 0]).error, 0x50, 'no track 2');
+    assert.deepEqual(requestSense(h), [5, 0x24, 0]);
+    const empty = cdHarness(null);
+    assert.equal(packet(empty.h, [0x42, 0, 0x40, 1, 0, 0, 0, 0, 16, 0]).error, 0x20, 'no medium: NOT READY');
+  });
+
+  it('READ DVD STRUCTURE: physical format and copyright of a DVD; a CD has none', () => {
+    const { h } = cdHarness();
+    assert.equal(packet(h, [0xad, 0, 0, 0, 0, 0, 0, 0x00, 0x08, 0x04, 0, 0]).error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x30, 2]);
+    const sectors = 400000;
+    const cd = new AtapiCdrom(dvdMedium(sectors));
+    const dvd = makeHarness([[null, null], [cd, null]]);
+    let r = packet(dvd, [0xad, 0, 0, 0, 0, 0, 0, 0x00, 0x08, 0x04, 0, 0]);
+    assert.equal(r.data.length, 2052);
+    assert.equal((r.data[0]! << 8) | r.data[1]!, 2050);
+    assert.deepEqual([...r.data.subarray(4, 8)], [0x01, 0x02, 0x01, 0x00]);
+    const v = new DataView(r.data.buffer, r.data.byteOffset);
+    assert.equal(v.getUint32(8), 0x30000);
+    assert.equal(v.getUint32(12), 0x30000 + sectors - 1);
+    r = packet(dvd, [0xad, 0, 0, 0, 0, 0, 0, 0x01, 0, 8, 0, 0]);
+    assert.deepEqual([...r.data], [0, 6, 0, 0, 0, 0, 0, 0]);
+    r = packet(dvd, [0xad, 0, 0, 0, 0, 0, 0, 0xff, 0, 64, 0, 0]);
+    assert.deepEqual([...r.data.subarray(4, 8)], [0x00, 0x40, 0x08, 0x00], 'list: physical format, 2048 bytes');
+    assert.equal(packet(dvd, [0xad, 0, 0, 0, 0, 0, 1, 0x00, 0x08, 0x04, 0, 0]).error, 0x50, 'no layer 1');
+    assert.equal(packet(dvd, [0xad, 1, 0, 0, 0, 0, 0, 0x00, 0x08, 0x04, 0, 0]).error, 0x50, 'no BD structures');
+    // GET CONFIGURATION's current profile follows the medium: DVD-ROM.
+    r = packet(dvd, [0x46, 0, 0, 0, 0, 0, 0, 0, 8, 0]);
+    assert.equal((r.data[6]! << 8) | r.data[7]!, 0x0010);
+  });
+
+  it('READ TRACK INFORMATION: track 1 by number, by LBA and by session', () => {
+    const { h } = cdHarness();
+    for (const cdb of [[0x52, 1, 0, 0, 0, 1], [0x52, 0, 0, 0, 0, 50], [0x52, 2, 0, 0, 0, 1]]) {
+      const r = packet(h, [...cdb, 0, 0, 36, 0]);
+      assert.equal(r.data.length, 36);
+      const v = new DataView(r.data.buffer, r.data.byteOffset);
+      assert.deepEqual([v.getUint16(0), r.data[2], r.data[3], r.data[5]! & 0xf, r.data[6]! & 0xf], [34, 1, 1, 4, 1]);
+      assert.equal(v.getUint32(8), 0, 'track start');
+      assert.equal(v.getUint32(24), SECTORS, 'track size');
+      assert.equal(r.data[6]! & 0x40, 0, 'not blank');
+    }
+    assert.equal(packet(h, [0x52, 1, 0, 0, 0, 2, 0, 0, 36, 0]).error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x24, 0]);
+    assert.equal(packet(h, [0x52, 0, 0, 0, 0, SECTORS, 0, 0, 36, 0]).error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x21, 0]);
+  });
+
+  it('VERIFY(10), SET CD SPEED, MECHANISM STATUS position, START STOP UNIT power conditions', () => {
+    const { h } = cdHarness();
+    assert.equal(packet(h, [0x2f, 0, 0, 0, 0, 90, 0, 0, 10, 0]).status, 0x50);
+    assert.equal(packet(h, [0x2f, 0, 0, 0, 0, 91, 0, 0, 10, 0]).error, 0x50);
+    assert.deepEqual(requestSense(h), [5, 0x21, 0]);
+    assert.equal(packet(h, [0xbb, 0, 0xff, 0xff, 0xff, 0xff]).status, 0x50);
+    packet(h, [0x28, 0, 0, 0, 0, 40, 0, 0, 3, 0]);
+    const r = packet(h, [0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]);
+    assert.deepEqual([...r.data.subarray(2, 5)], [0, 0, 42], 'current LBA: the last block read');
+    // Power condition 3 (standby) with LoEj: only a power change, the tray stays closed.
+    assert.equal(packet(h, [0x1b, 0, 0, 0, 0x32, 0]).status, 0x50);
+    assert.equal(packet(h, [0x00]).status, 0x50, 'medium still loaded');
   });
 });
