@@ -66,6 +66,18 @@ export interface PcOptions {
   bootOrder?: ('floppy' | 'disk' | 'cdrom' | 'network')[];
   /** When COM1 should also carry the firmware's console (QEMU's -nographic). */
   serialConsole?: boolean;
+  /**
+   * SeaBIOS's boot menu (QEMU's -boot menu=on,splash-time=MS): fw_cfg item 0x0E, which SeaBIOS
+   * reads as etc/show-boot-menu, makes it print "Press ESC for boot menu." and wait `waitMs`
+   * (etc/boot-menu-wait, 0-65535; absent: SeaBIOS's own 2500 ms) for the key. Off by default.
+   */
+  bootMenu?: { enabled: boolean; waitMs?: number };
+  /**
+   * When nothing boots, SeaBIOS retries (reboots) after this many milliseconds: QEMU's -boot
+   * reboot-timeout, written to etc/boot-fail-wait as a 32-bit count of milliseconds. -1, the
+   * default as in QEMU, means never: SeaBIOS stays at "No bootable device.".
+   */
+  rebootTimeoutMs?: number;
   /** isa-debug-exit was written: the guest asked to exit with this status ((value << 1) | 1). */
   onDebugExit?: (status: number) => void;
   /**
@@ -303,7 +315,12 @@ export class PcMachine {
     fw.setNumber(FwCfgKey.NbCpus, cpuCount, 2);
     fw.setNumber(FwCfgKey.MaxCpus, cpuCount, 2);
     fw.setNumber(FwCfgKey.NoGraphic, options.serialConsole ? 1 : 0, 2);
-    fw.setNumber(FwCfgKey.BootMenu, 0, 2);
+    const menu = options.bootMenu ?? { enabled: false };
+    fw.setNumber(FwCfgKey.BootMenu, menu.enabled ? 1 : 0, 2);
+    if (menu.waitMs !== undefined) {
+      if (!Number.isInteger(menu.waitMs) || menu.waitMs < 0 || menu.waitMs > 0xffff) throw new Error(`the boot menu wait must be 0 to 65535 ms (got ${menu.waitMs})`);
+      fw.addFile('etc/boot-menu-wait', le(menu.waitMs, 2));
+    }
     fw.setNumber(FwCfgKey.Numa, 0, 8);
     fw.setNumber(FwCfgKey.X86Irq0Override, 1, 4);
     // The e820 map (etc/e820): usable RAM below the hole and above 4 GiB. SeaBIOS adds its own
@@ -318,7 +335,10 @@ export class PcMachine {
     });
     fw.addFile('etc/e820', e820);
     if (options.serialConsole) fw.addFile('etc/sercon-port', le(0x3f8, 2));
-    fw.addFile('etc/boot-fail-wait', le(5, 4));
+    // SeaBIOS's boot_fail() waits this many milliseconds before rebooting; all-ones: forever.
+    const reboot = options.rebootTimeoutMs ?? -1;
+    if (!Number.isInteger(reboot) || reboot < -1 || reboot > 0xffff) throw new Error(`the reboot timeout must be -1 (never) or 0 to 65535 ms (got ${reboot})`);
+    fw.addFile('etc/boot-fail-wait', le(reboot >>> 0, 4));
     // ACPI: FADT/DSDT, the MADT with the local APICs, the I/O APIC and the IRQ0 → GSI2 override, the HPET table.
     installAcpi(fw, pcAcpiConfig(cpuCount, this.ramBelow4g));
   }
