@@ -37,7 +37,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'kernel', names: ['-kernel'], arg: 'BZIMAGE', group: 'Boot', help: 'boot a Linux bzImage or a Multiboot kernel directly, without firmware (unless -bios is given)' },
   { key: 'initrd', names: ['-initrd'], arg: 'FILE', group: 'Boot', help: "initial ramdisk for -kernel (Multiboot: the modules, 'file args,file args')" },
   { key: 'append', names: ['-append'], arg: 'CMDLINE', group: 'Boot', help: 'kernel command line for -kernel (e.g. console=ttyS0)' },
-  { key: 'boot', names: ['-boot'], arg: 'ORDER', group: 'Boot', help: 'boot order: letters c (disk), d (CD-ROM), a (floppy), n (network), as c, order=dc or once=d' },
+  { key: 'boot', names: ['-boot'], arg: 'ORDER', group: 'Boot', help: 'boot order: letters c (disk), d (CD-ROM), a (floppy), n (network), as c, order=dc or once=d; menu=on (SeaBIOS boot menu, ESC on the console), splash-time=MS (how long it waits for ESC), reboot-timeout=MS (retry after a failed boot; -1 never, the default)' },
   { key: 'no-reboot', names: ['-no-reboot'], group: 'Boot', help: 'a guest reset (reboot, triple fault) ends the run instead of restarting' },
 
   { key: 'hda', names: ['-hda'], arg: 'FILE', group: 'Drives', help: 'raw disk image on IDE primary master' },

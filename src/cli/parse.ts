@@ -40,6 +40,10 @@ export interface MachineConfig {
   append: string | null;
   drives: DriveConfig[];
   bootOrder: BootDevice[] | null;
+  /** SeaBIOS's boot menu (-boot menu=on) and its wait in ms (splash-time=; null: SeaBIOS's default). */
+  bootMenu: { enabled: boolean; waitMs: number | null };
+  /** -boot reboot-timeout: ms before SeaBIOS reboots when nothing booted; -1 never (QEMU's default). */
+  rebootTimeoutMs: number;
   snapshot: boolean;
   nographic: boolean;
   serial: SerialConfig;
@@ -104,15 +108,39 @@ function onOff(value: string, what: string): boolean {
 
 const BOOT_LETTERS: Record<string, BootDevice> = { a: 'floppy', b: 'floppy', c: 'disk', d: 'cdrom', n: 'network', o: 'network', p: 'network' };
 
-function parseBoot(text: string): BootDevice[] {
+/** What -boot gives: the order, SeaBIOS's boot menu (and its wait) and the reboot timeout. */
+interface BootOptions {
+  order: BootDevice[] | null;
+  menu: boolean;
+  splashTimeMs: number | null;
+  rebootTimeoutMs: number | null;
+}
+
+/** A whole number of milliseconds within QEMU's range for the -boot key. */
+function bootMs(key: string, value: string, min: number): number {
+  const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= 0xffff)) {
+    throw new UsageError(`-boot ${key}=${value}: use a number of milliseconds from ${min} to 65535${min < 0 ? ' (-1: never)' : ''}`);
+  }
+  return n;
+}
+
+function parseBoot(text: string): BootOptions {
   const kv = parseKeyValues(text, 'order', '-boot');
   let order: string | null = null;
+  const out: BootOptions = { order: null, menu: false, splashTimeMs: null, rebootTimeoutMs: null };
   for (const [key, value] of kv) {
     if (key === 'order' || key === 'once') order = value;
-    else if (key === 'menu' || key === 'strict') onOff(value, `-boot ${key}`);
-    else throw new UsageError(`-boot ${text}: unknown key '${key}'; use -boot order=LETTERS (c disk, d CD-ROM, a floppy, n network)`);
+    else if (key === 'menu') out.menu = onOff(value, '-boot menu');
+    else if (key === 'strict') onOff(value, '-boot strict');
+    // QEMU's splash-time is how long SeaBIOS waits for the boot menu key; reboot-timeout is how
+    // long it waits before rebooting when nothing booted (-1: never, QEMU's default).
+    else if (key === 'splash-time') out.splashTimeMs = bootMs(key, value, 0);
+    else if (key === 'reboot-timeout') out.rebootTimeoutMs = bootMs(key, value, -1);
+    else if (key === 'splash') throw new UsageError(`-boot splash=${value}: x86vm has no graphical display to show a splash image; drop splash= (splash-time= still sets the boot menu wait)`);
+    else throw new UsageError(`-boot ${text}: unknown key '${key}'; use -boot order=LETTERS (c disk, d CD-ROM, a floppy, n network)[,menu=on][,splash-time=MS][,reboot-timeout=MS]`);
   }
-  if (order === null) throw new UsageError(`-boot ${text}: no boot order given; use e.g. -boot c or -boot order=dc`);
+  if (order === null) return out;
   const devices: BootDevice[] = [];
   for (const letter of order) {
     const device = BOOT_LETTERS[letter];
@@ -120,7 +148,8 @@ function parseBoot(text: string): BootDevice[] {
     if (!devices.includes(device)) devices.push(device);
   }
   if (devices.length === 0) throw new UsageError('-boot: empty boot order; use e.g. -boot order=cd');
-  return devices;
+  out.order = devices;
+  return out;
 }
 
 function parseSmp(text: string): number {
@@ -320,7 +349,10 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   for (const [key, v] of [['kernel', kernel], ['initrd', initrd], ['bios', last('bios')]] as const) {
     if (v === '') throw new UsageError(`-${key} needs a file name`);
   }
-  const bootOrder = has('boot') ? parseBoot(last('boot')!) : null;
+  const boot = has('boot') ? parseBoot(last('boot')!) : null;
+  const bootOrder = boot?.order ?? null;
+  const bootMenu = { enabled: boot?.menu ?? false, waitMs: boot?.splashTimeMs ?? null };
+  const rebootTimeoutMs = boot?.rebootTimeoutMs ?? -1;
 
   // Drives, in command line order; explicit positions first, then the next free ones.
   const snapshot = has('snapshot');
@@ -372,7 +404,7 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   return {
     mode: 'machine',
     machine: {
-      ramSize, cpus, cpuModel, cpuFlags, bios: last('bios'), kernel, initrd, append, drives, bootOrder, snapshot, nographic,
+      ramSize, cpus, cpuModel, cpuFlags, bios: last('bios'), kernel, initrd, append, drives, bootOrder, bootMenu, rebootTimeoutMs, snapshot, nographic,
       serial, noReboot: has('no-reboot'), debugExit, pcTestdev, trace, traceFile,
     },
   };

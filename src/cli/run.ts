@@ -257,6 +257,8 @@ export async function runMachine(config: MachineConfig, io: CliStreams): Promise
       serial,
       serialConsole: true,
       bootOrder: config.bootOrder ?? undefined,
+      bootMenu: { enabled: config.bootMenu.enabled, waitMs: config.bootMenu.waitMs ?? undefined },
+      rebootTimeoutMs: config.rebootTimeoutMs,
       drives: { ide: specs },
       debugExitPorts: config.debugExit ?? undefined,
       pcTestdev: config.pcTestdev,

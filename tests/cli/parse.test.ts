@@ -43,6 +43,19 @@ describe('command line parsing', () => {
     assert.throws(() => machine('-hda', 'a', '-hdb', 'b', '-hdc', 'c', '-hdd', 'd', '-drive', 'file=e'), /all four IDE positions/);
   });
 
+  it('-boot menu, splash-time and reboot-timeout (QEMU\'s keys and ranges)', () => {
+    const plain = machine('-hda', 'a.img');
+    assert.deepEqual([plain.bootOrder, plain.bootMenu, plain.rebootTimeoutMs], [null, { enabled: false, waitMs: null }, -1]);
+    const m = machine('-boot', 'menu=on,splash-time=4000,reboot-timeout=2000');
+    assert.deepEqual([m.bootOrder, m.bootMenu, m.rebootTimeoutMs], [null, { enabled: true, waitMs: 4000 }, 2000]);
+    assert.deepEqual(machine('-boot', 'dc,menu=off').bootMenu, { enabled: false, waitMs: null });
+    assert.equal(machine('-boot', 'reboot-timeout=-1').rebootTimeoutMs, -1);
+    assert.throws(() => machine('-boot', 'splash-time=70000'), /splash-time=70000: use a number of milliseconds from 0 to 65535/);
+    assert.throws(() => machine('-boot', 'reboot-timeout=-2'), /from -1 to 65535/);
+    assert.throws(() => machine('-boot', 'menu=maybe'), /use on or off/);
+    assert.throws(() => machine('-boot', 'splash=logo.bmp'), /no graphical display/);
+  });
+
   it('boot order, serial, smp, cpu, tracing', () => {
     assert.deepEqual(machine('-boot', 'd').bootOrder, ['cdrom']);
     assert.deepEqual(machine('-boot', 'order=dc,menu=on').bootOrder, ['cdrom', 'disk']);
