@@ -154,7 +154,7 @@ async function prepare(workload: GuestWorkload, options: GuestOptions): Promise<
     writeFileSync(rom, tinyRom(options.tinyLoops));
     return {
       rom,
-      markers: [['booted', BENCH_MARKERS.booted], ['start', BENCH_MARKERS.start], ['end', BENCH_MARKERS.end]],
+      markers: [['booted', BENCH_MARKERS.booted], ['start', BENCH_MARKERS.start], ['end', BENCH_MARKERS.end], ['done', BENCH_MARKERS.done]],
       measure: { from: 'start', to: 'end' },
     };
   }
@@ -167,12 +167,12 @@ async function prepare(workload: GuestWorkload, options: GuestOptions): Promise<
   const initrd = join(options.workDir, `initrd-${workload.arch}-${workload.cpuWorkload ?? 'boot'}.cpio.gz`);
   writeFileSync(initrd, benchInitramfs(readFileSync(guest.busybox), workload.cpuWorkload));
   if (workload.cpuWorkload === null) {
-    return { kernel: guest.kernel, initrd, markers: [['booted', BENCH_MARKERS.booted]], measure: { to: 'booted' } };
+    return { kernel: guest.kernel, initrd, markers: [['booted', BENCH_MARKERS.booted]], measure: { to: 'booted' }, expect: `${BENCH_MARKERS.booted} ${workload.cpus} cpus` };
   }
   return {
     kernel: guest.kernel,
     initrd,
-    markers: [['booted', BENCH_MARKERS.booted], ['start', BENCH_MARKERS.start], ['end', BENCH_MARKERS.end]],
+    markers: [['booted', BENCH_MARKERS.booted], ['start', BENCH_MARKERS.start], ['end', BENCH_MARKERS.end], ['done', BENCH_MARKERS.done]],
     measure: { from: 'start', to: 'end' },
     expect: BENCH_WORKLOADS[workload.cpuWorkload].expect,
   };
@@ -364,8 +364,14 @@ function toRecord(workload: GuestWorkload, system: SystemName, rep: number, prep
 export async function runGuests(workloads: readonly GuestWorkload[], options: GuestOptions, peers: Peers): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   let v86: { bios: string; vgaBios: string } | null = null;
+  /** "system/arch" whose plain 1-vCPU boot failed: its CPU workloads would fail the same way (after the timeout). */
+  const noBoot = new Map<string, string>();
   for (const workload of workloads) {
     const systems = workload.systems.filter((s) => options.systems.includes(s) && peers.available[s] !== undefined);
+    for (const system of systems) {
+      const failedBoot = workload.kind === 'linux' ? noBoot.get(`${system}/${workload.arch}`) : undefined;
+      if (failedBoot) records.push({ workload: workload.name, system, rep: 0, ok: false, error: `skipped: ${failedBoot} did not boot on ${system}`, wallSeconds: null, cpuSeconds: null, maxRssMiB: null, instructions: null, mips: null });
+    }
     let prepared: Prepared;
     try {
       prepared = await prepare(workload, options);
@@ -375,7 +381,7 @@ export async function runGuests(workloads: readonly GuestWorkload[], options: Gu
       options.log(`${workload.name}: cannot prepare: ${(error as Error).message}`);
       continue;
     }
-    const failed = new Set<SystemName>();
+    const failed = new Set<SystemName>(systems.filter((system) => workload.kind === 'linux' && noBoot.has(`${system}/${workload.arch}`)));
     for (let rep = 0; rep < options.reps; rep++) {
       for (const system of systems) {
         if (failed.has(system)) continue;
@@ -387,6 +393,7 @@ export async function runGuests(workloads: readonly GuestWorkload[], options: Gu
         } else {
           // One failure is enough: later runs would fail the same way (and a hung boot costs the timeout).
           failed.add(system);
+          if (workload.kind === 'linux' && workload.cpuWorkload === null && workload.cpus === 1) noBoot.set(`${system}/${workload.arch}`, workload.name);
           options.log(`  FAILED: ${record.error}`);
         }
       }

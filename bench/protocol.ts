@@ -47,8 +47,10 @@ export function parseMarkers(specs: readonly string[]): [string, string][] {
 
 /**
  * Finds marker texts, in order, in console output fed chunk by chunk. `feed` returns the markers
- * that appeared in this chunk; the line of a marker is what follows it up to the end of its line
- * (as far as it has arrived).
+ * that appeared in this chunk (the moment a marker's text is complete is the moment it counts); the
+ * line of a marker is what follows it up to the end of its line, as far as it has arrived. `done`
+ * waits for the end of the last marker's line too, so that what the guest printed after it (a
+ * result, the CPU count) is in the output.
  */
 export class MarkerWatcher {
   private text = '';
@@ -61,9 +63,13 @@ export class MarkerWatcher {
 
   constructor(readonly markers: readonly [string, string][]) {}
 
+  /** Every marker was seen, and the line of the last one is complete. */
   get done(): boolean {
-    return this.next >= this.markers.length;
+    return this.next >= this.markers.length && this.lastLineComplete;
   }
+
+  private lastLineComplete = false;
+  private lastAt = -1;
 
   /** The marker text awaited next, or null when all were seen. */
   get waitingFor(): string | null {
@@ -76,6 +82,7 @@ export class MarkerWatcher {
       const drop = this.text.length - (1 << 16);
       this.text = this.text.slice(drop);
       this.searchFrom = Math.max(0, this.searchFrom - drop);
+      this.lastAt = Math.max(0, this.lastAt - drop);
     }
     const found: { name: string; line: string }[] = [];
     while (this.next < this.markers.length) {
@@ -88,8 +95,10 @@ export class MarkerWatcher {
       const eol = this.text.indexOf('\n', at);
       found.push({ name, line: this.text.slice(at, eol < 0 ? undefined : eol).trimEnd() });
       this.searchFrom = at + marker.length;
+      this.lastAt = at;
       this.next++;
     }
+    if (this.next >= this.markers.length && !this.lastLineComplete) this.lastLineComplete = this.markers.length === 0 || this.text.indexOf('\n', this.lastAt) >= 0;
     return found;
   }
 }

@@ -19,6 +19,8 @@ describe('bench harness', () => {
     assert.deepEqual(w.feed('k: a 42\nmark'), [{ name: 'a', line: 'mark: a 42' }]);
     assert.equal(w.waitingFor, 'mark: b');
     assert.deepEqual(w.feed(': b'), [{ name: 'b', line: 'mark: b' }]);
+    assert.ok(!w.done, 'done waits for the end of the last marker\'s line');
+    assert.deepEqual(w.feed(' 2 cpus\r\n'), []);
     assert.ok(w.done);
   });
 
