@@ -1124,6 +1124,12 @@ export class Cpu {
     const saved = this.implicitSupervisor;
     this.implicitSupervisor = true;
     try {
+      const at = this.wrapLinear(linear);
+      // Within one page: one translation (descriptor and TSS reads are on every interrupt path).
+      if ((at & 0xfff) + size <= 0x1000 && (size === 1 || size === 2 || size === 4)) {
+        const value = this.memory.read(this.translate(at, ACCESS_READ), size);
+        return size === 4 ? value | 0 : value;
+      }
       let value = 0;
       for (let i = 0; i < size; i++) value += this.memory.read(this.translate(this.wrapLinear(linear + i), ACCESS_READ), 1) * 2 ** (8 * i);
       return size === 4 ? value | 0 : value;
@@ -1137,6 +1143,11 @@ export class Cpu {
     const saved = this.implicitSupervisor;
     this.implicitSupervisor = true;
     try {
+      const at = this.wrapLinear(linear);
+      if ((at & 0xfff) + size <= 0x1000 && (size === 1 || size === 2 || size === 4)) {
+        this.memory.write(this.translate(at, ACCESS_WRITE), size, size === 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1));
+        return;
+      }
       const phys: number[] = [];
       for (let i = 0; i < size; i++) phys.push(this.translate(this.wrapLinear(linear + i), ACCESS_WRITE));
       for (let i = 0; i < size; i++) this.memory.write(phys[i]!, 1, Math.floor((value >>> 0) / 2 ** (8 * i)) & 0xff);

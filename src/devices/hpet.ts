@@ -39,6 +39,16 @@ class HpetTimer {
   }
 }
 
+/** One 32-bit half of a 64-bit register. */
+function half(v: bigint, high: boolean): number {
+  return Number(high ? (v >> 32n) & MASK32 : v & MASK32);
+}
+
+/** `old` with one 32-bit half replaced by `v`. */
+function setHalf(old: bigint, high: boolean, v: bigint): bigint {
+  return high ? (old & MASK32) | (v << 32n) : (old & ~MASK32 & MASK64) | v;
+}
+
 export class Hpet implements IoHandler {
   config = 0;
   isr = 0;
@@ -179,7 +189,6 @@ export class Hpet implements IoHandler {
   }
 
   private readDword(offset: number): number {
-    const half = (v: bigint, high: boolean) => Number(high ? (v >> 32n) & MASK32 : v & MASK32);
     switch (offset) {
       case 0x000: return (0x8086 << 16) | (1 << 15) | (1 << 13) | ((HPET_TIMERS - 1) << 8) | 0x01;
       case 0x004: return HPET_PERIOD_FS;
@@ -216,7 +225,6 @@ export class Hpet implements IoHandler {
 
   private writeDword(offset: number, value: number): void {
     const v = BigInt(value >>> 0);
-    const setHalf = (old: bigint, high: boolean) => (high ? (old & MASK32) | (v << 32n) : (old & ~MASK32 & MASK64) | v);
     switch (offset) {
       case 0x010: this.setConfig(value); return;
       case 0x020: {
@@ -228,7 +236,7 @@ export class Hpet implements IoHandler {
       }
       case 0x0f0: case 0x0f4:
         // The main counter is writable while halted (spec 2.3.7).
-        if (!this.enabled) this.counterBase = setHalf(this.counterBase, offset === 0x0f4);
+        if (!this.enabled) this.counterBase = setHalf(this.counterBase, offset === 0x0f4, v);
         return;
       default: break;
     }
@@ -253,8 +261,8 @@ export class Hpet implements IoHandler {
           const high = (offset & 0x1f) === 0x0c;
           if (high && (t.config & TN_32BIT) !== 0) return;
           const periodic = (t.config & TN_PERIODIC) !== 0;
-          if (!periodic || (t.config & TN_SETVAL) !== 0) t.cmp = setHalf(t.cmp, high);
-          if (periodic) t.period = setHalf(t.period, high);
+          if (!periodic || (t.config & TN_SETVAL) !== 0) t.cmp = setHalf(t.cmp, high, v);
+          if (periodic) t.period = setHalf(t.period, high, v);
           // VAL_SET applies to one comparator write (QEMU hpet_ram_write).
           t.config &= ~TN_SETVAL;
           this.arm(t);

@@ -127,9 +127,12 @@ export function cmpxchg8b(cpu: Cpu, ins: Instr): void {
   s[I_RFLAGS] = equal ? flags | ZF : flags & ~ZF;
 }
 
+function swap(v: number): number {
+  return ((v >>> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) | 0;
+}
+
 export function bswap(cpu: Cpu, ins: Instr): void {
   const size = ins.size0;
-  const swap = (v: number) => ((v >>> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) | 0;
   if (size === 8) {
     const lo = cpu.g32[ins.reg0]!, hi = cpu.g32[ins.reg0 + 1]!;
     cpu.setReg(ins.reg0, 8, swap(hi), swap(lo));

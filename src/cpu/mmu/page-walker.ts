@@ -57,6 +57,12 @@ export class PageWalker {
     if ((lo & bits) !== bits) this.memory.write(address, 4, (lo | bits) >>> 0);
   }
 
+  /** Record a #PF error code (no closure per walk: walks are frequent). */
+  private fault(baseCode: number, present: boolean, reserved: boolean): false {
+    this.errorCode = baseCode | (present ? PF_PRESENT : 0) | (reserved ? PF_RSVD | PF_PRESENT : 0);
+    return false;
+  }
+
   /**
    * Translate. `linear` is a number (negative for the upper canonical half). Returns false on a
    * page fault, with `errorCode` set; on success `result` holds the translation.
@@ -69,10 +75,6 @@ export class PageWalker {
     const lin = linear < 0 ? linear + 2 ** 48 : linear;
     let allowWrite = true, allowUser = true, noExec = false;
     const reservedAbovePhys = config.maxPhysBits >= 52 ? 0 : ~((1 << (config.maxPhysBits - 32)) - 1) & 0x000fffff;
-    const fault = (present: boolean, reserved: boolean): false => {
-      this.errorCode = baseCode | (present ? PF_PRESENT : 0) | (reserved ? PF_RSVD | PF_PRESENT : 0);
-      return false;
-    };
     let phys: number;
     let finalAddress: number, finalLo: number;
     if (config.kind === 0) {
@@ -80,19 +82,19 @@ export class PageWalker {
       const dirBase = (config.cr3Lo & 0xfffff000) >>> 0;
       const pdeAddress = dirBase + ((lin >>> 22) & 0x3ff) * 4;
       const pde = this.readEntry(pdeAddress, false);
-      if ((pde & 1) === 0) return fault(false, false);
+      if ((pde & 1) === 0) return this.fault(baseCode, false, false);
       allowWrite &&= (pde & 2) !== 0;
       allowUser &&= (pde & 4) !== 0;
       if ((pde & 0x80) !== 0 && config.pse) {
         // 4 MiB page; PSE-36 puts physical bits 39:32 in PDE bits 20:13 (bit 21 reserved).
-        if ((pde & 0x200000) !== 0) return fault(true, true);
+        if ((pde & 0x200000) !== 0) return this.fault(baseCode, true, true);
         phys = ((pde & 0xffc00000) >>> 0) + ((pde >>> 13) & 0xff) * 2 ** 32 + (lin & 0x3fffff);
         finalAddress = pdeAddress; finalLo = pde;
       } else {
         this.setBits(pdeAddress, pde, 0x20);
         const pteAddress = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x3ff) * 4;
         const pte = this.readEntry(pteAddress, false);
-        if ((pte & 1) === 0) return fault(false, false);
+        if ((pte & 1) === 0) return this.fault(baseCode, false, false);
         allowWrite &&= (pte & 2) !== 0;
         allowUser &&= (pte & 4) !== 0;
         phys = ((pte & 0xfffff000) >>> 0) + (lin & 0xfff);
@@ -105,8 +107,8 @@ export class PageWalker {
         // PAE: the PDPTE comes from the registers loaded at CR3 write (SDM Vol. 3, 4.4.1).
         const index = (lin >>> 30) & 3;
         const lo = config.pdpte[index * 2]!, hi = config.pdpte[index * 2 + 1]!;
-        if ((lo & 1) === 0) return fault(false, false);
-        if ((lo & 0x1e6) !== 0 || (hi & reservedAbovePhys) !== 0) return fault(true, true);
+        if ((lo & 1) === 0) return this.fault(baseCode, false, false);
+        if ((lo & 0x1e6) !== 0 || (hi & reservedAbovePhys) !== 0) return this.fault(baseCode, true, true);
         tableBase = ((lo & 0xfffff000) >>> 0) + (hi & 0xfffff) * 2 ** 32;
         level = 2;
       } else {
@@ -119,19 +121,19 @@ export class PageWalker {
         const address = tableBase + index * 8;
         const lo = this.readEntry(address, true);
         const hi = this.entryHi;
-        if ((lo & 1) === 0) return fault(false, false);
-        if ((hi & reservedAbovePhys & 0x7fffffff) !== 0 || (!config.nxe && hi < 0)) return fault(true, true);
+        if ((lo & 1) === 0) return this.fault(baseCode, false, false);
+        if ((hi & reservedAbovePhys & 0x7fffffff) !== 0 || (!config.nxe && hi < 0)) return this.fault(baseCode, true, true);
         allowWrite &&= (lo & 2) !== 0;
         allowUser &&= (lo & 4) !== 0;
         if (config.nxe && hi < 0) noExec = true;
         const large = level === 2 || (level === 3 && config.kind === 2);
         if ((lo & 0x80) !== 0) {
-          if (level === 4 || (level === 3 && config.kind === 1) || !large) return fault(true, true);
+          if (level === 4 || (level === 3 && config.kind === 1) || !large) return this.fault(baseCode, true, true);
           const pageSize = 2 ** shift;
           const frameLo = (lo & 0xfffff000) >>> 0;
           // The PAT bit (12) and the bits below the page size must be zero (reserved).
           const lowMask = (pageSize - 1) & ~0xfff & 0xffffffff;
-          if ((frameLo & lowMask & ~0x1000) !== 0) return fault(true, true);
+          if ((frameLo & lowMask & ~0x1000) !== 0) return this.fault(baseCode, true, true);
           const frame = frameLo - (frameLo % pageSize) + (hi & 0xfffff) * 2 ** 32;
           phys = frame + (lin % pageSize);
           finalAddress = address; finalLo = lo;
@@ -148,9 +150,9 @@ export class PageWalker {
       }
     }
     // Permission checks (SDM Vol. 3, 4.6).
-    if (user && !allowUser) return fault(true, false);
-    if (write && !allowWrite && (user || config.wp)) return fault(true, false);
-    if (fetch && noExec) return fault(true, false);
+    if (user && !allowUser) return this.fault(baseCode, true, false);
+    if (write && !allowWrite && (user || config.wp)) return this.fault(baseCode, true, false);
+    if (fetch && noExec) return this.fault(baseCode, true, false);
     // Accessed on the final entry, dirty on a write (SDM Vol. 3, 4.8).
     const bits = write ? 0x60 : 0x20;
     this.setBits(finalAddress, finalLo, bits);
