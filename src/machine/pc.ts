@@ -31,6 +31,8 @@ import type { IoApic } from '../devices/apic/io-apic.js';
 import { Hpet, HPET_DEFAULT_BASE } from '../devices/hpet.js';
 import { PcTestdev, PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE } from '../devices/pc-testdev.js';
 import { installAcpi } from '../devices/acpi/loader.js';
+import { installSmbios } from '../devices/smbios/smbios.js';
+import { cpuidLookup } from '../cpu/cpuid.js';
 import { pcAcpiConfig } from '../devices/acpi/config.js';
 
 /**
@@ -341,6 +343,15 @@ export class PcMachine {
     fw.addFile('etc/boot-fail-wait', le(reboot >>> 0, 4));
     // ACPI: FADT/DSDT, the MADT with the local APICs, the I/O APIC and the IRQ0 → GSI2 override, the HPET table.
     installAcpi(fw, pcAcpiConfig(cpuCount, this.ramBelow4g));
+    // SMBIOS: system, enclosure, processor (the CPUID signature the vCPUs report; the TSC's 1 GHz),
+    // memory array, devices and mapped ranges; SeaBIOS adds its BIOS information and installs them.
+    const features = options.features ?? DEFAULT_FEATURES;
+    const leaf1 = cpuidLookup(features, 1, 0);
+    installSmbios(fw, {
+      cpus: cpuCount, ramBelow4g: this.ramBelow4g, ramAbove4g: this.ramAbove4g,
+      cpuidSignature: leaf1.eax, cpuidFeatures: leaf1.edx,
+      longMode: (cpuidLookup(features, 0x80000001, 0).edx & (1 << 29)) !== 0, cpuMhz: 1000,
+    });
   }
 
   /** A20 gate (port 0x92 bit 1, the 8042 output port): when off, physical bit 20 is forced to 0. */
