@@ -1,15 +1,15 @@
 /**
  * Debian package (.deb) unpacking in TypeScript: the `ar` archive (debian-binary, control.tar.*,
  * data.tar.*), then the tar stream of the data member, decompressed on the fly: gzip with node:zlib,
- * xz with the `xz-decompress` package (xz-embedded compiled to WebAssembly, no native build; Debian 12
- * packages use xz), zstd through the `zstd` program when installed (Ubuntu's packages), or none.
+ * xz with our own decoder (compress/xz.ts, chunk by chunk; Debian 12 packages use xz), zstd through
+ * the `zstd` program when installed (Ubuntu's packages), or none.
  * Reading stops as soon as the wanted entries are found, so the kernel image at the start of a
  * 400 MB data member costs a fraction of a second.
  */
 import { spawn } from 'node:child_process';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import xz from 'xz-decompress';
+import { xzDecompressChunks } from '../compress/xz.js';
 
 export interface ArMember {
   name: string;
@@ -71,7 +71,7 @@ export async function unpackDeb(deb: Uint8Array, options: UnpackOptions = {}): P
 export function decompress(name: string, bytes: Uint8Array): AsyncIterable<Uint8Array> {
   if (name.endsWith('.tar')) return (async function* () { yield bytes; })();
   if (name.endsWith('.gz')) return Readable.from([bytes]).pipe(createGunzip());
-  if (name.endsWith('.xz')) return new xz.XzReadableStream(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()) as unknown as AsyncIterable<Uint8Array>;
+  if (name.endsWith('.xz')) return (async function* () { yield* xzDecompressChunks(bytes); })();
   if (name.endsWith('.zst')) return external('zstd', ['-dc'], bytes);
   throw new Error(`unsupported compression of ${name}`);
 }
