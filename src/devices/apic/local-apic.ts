@@ -83,6 +83,11 @@ export class LocalApic implements ApicBusMember {
   tscDeadline = 0n;
   /** Guest ns when the current count was loaded (one-shot/periodic). */
   private timerStart = 0;
+  /**
+   * The current-count register is counting: set by a TMICT write, cleared when a one-shot count
+   * reaches zero (it then reads 0 until TMICT is written again, whatever the mode becomes).
+   */
+  private timerRunning = false;
   private readonly timer: Timer;
   private irrCount = 0;
   private lint1Level = false;
@@ -138,6 +143,7 @@ export class LocalApic implements ApicBusMember {
     this.initialCount = 0;
     this.divideConfig = 0;
     this.tscDeadline = 0n;
+    this.timerRunning = false;
     this.timer.cancel();
   }
 
@@ -404,7 +410,7 @@ export class LocalApic implements ApicBusMember {
   }
 
   currentCount(now = this.timers.clock.now()): number {
-    if (this.initialCount === 0 || this.timerMode === TIMER_TSC_DEADLINE) return 0;
+    if (!this.timerRunning || this.initialCount === 0 || this.timerMode === TIMER_TSC_DEADLINE) return 0;
     const elapsed = Math.floor((now - this.timerStart) / this.countNs);
     if (this.timerMode === TIMER_PERIODIC) return this.initialCount - (elapsed % this.initialCount);
     return Math.max(0, this.initialCount - elapsed);
@@ -412,23 +418,55 @@ export class LocalApic implements ApicBusMember {
 
   private startTimer(): void {
     this.timer.cancel();
+    this.timerRunning = false;
     if (this.initialCount === 0 || this.timerMode === TIMER_TSC_DEADLINE) return;
+    this.timerRunning = true;
     this.timerStart = this.timers.clock.now();
     this.timer.arm(this.timerStart + this.initialCount * this.countNs);
+  }
+
+  /**
+   * One-shot ↔ periodic while counting: the count goes on from where it is (SDM 11.5.4: the mode
+   * selects what happens when the count reaches zero). A one-shot count that already reached zero
+   * stays at zero in periodic mode until TMICT is written (KVM and QEMU behave so; kvm-unit-tests
+   * apic "TMCCT should stay at zero").
+   */
+  private countModeChanged(oldMode: number): void {
+    if (!this.timerRunning || this.initialCount === 0) return;
+    const now = this.timers.clock.now();
+    const period = this.initialCount * this.countNs;
+    if (oldMode === TIMER_ONESHOT && now - this.timerStart >= period) {
+      // Expired: the pending event (if not run yet) still delivers the one-shot interrupt.
+      this.timerRunning = false;
+      return;
+    }
+    if (oldMode === TIMER_PERIODIC) {
+      // Continue from the current period: the one-shot count ends at this period's end.
+      this.timerStart += Math.floor((now - this.timerStart) / period) * period;
+    }
+    this.timer.arm(this.timerStart + period);
   }
 
   private armDeadline(): void {
     this.timer.cancel();
     if (this.timerMode !== TIMER_TSC_DEADLINE || this.tscDeadline === 0n) return;
     const delta = this.tscDeadline - this.cpu.readTsc();
-    this.timer.armIn(delta <= 0n ? 0 : Number(delta));
+    // The interrupt comes when the TSC reaches or passes the target (SDM 11.5.4.1): a deadline that
+    // has already passed fires now, before the instruction after the WRMSR.
+    if (delta <= 0n) this.timerFired(this.timers.clock.now());
+    else this.timer.armIn(Number(delta));
   }
 
   private timerFired(now: number): void {
     const mode = this.timerMode;
     if (mode === TIMER_TSC_DEADLINE) {
+      if (this.tscDeadline === 0n) return;
       this.tscDeadline = 0n;
-    } else if (mode === TIMER_PERIODIC && this.initialCount !== 0) {
+    } else if (!this.timerRunning) {
+      // A one-shot count that expired before a switch to periodic: its interrupt is still due.
+    } else if (mode === TIMER_ONESHOT) {
+      this.timerRunning = false;
+    } else if (this.initialCount !== 0) {
       const period = this.initialCount * this.countNs;
       // Next period boundary after `now` (periods missed while the host was busy are coalesced).
       const periods = Math.max(1, Math.floor((now - this.timerStart) / period));
@@ -477,10 +515,15 @@ export class LocalApic implements ApicBusMember {
       const oldMode = this.timerMode;
       this.lvt[lvtIndex] = v;
       if (lvtIndex === LVT_TIMER && oldMode !== this.timerMode) {
-        // Switching between TSC-deadline and the count modes disarms the timer (SDM 11.5.4.1).
-        this.timer.cancel();
-        this.initialCount = 0;
-        this.tscDeadline = 0n;
+        if (oldMode === TIMER_TSC_DEADLINE || this.timerMode === TIMER_TSC_DEADLINE) {
+          // Switching between TSC-deadline and the count modes disarms the timer (SDM 11.5.4.1).
+          this.timer.cancel();
+          this.initialCount = 0;
+          this.tscDeadline = 0n;
+          this.timerRunning = false;
+        } else {
+          this.countModeChanged(oldMode);
+        }
       }
       this.cpu.kick();
       return true;
@@ -526,7 +569,7 @@ export class LocalApic implements ApicBusMember {
       case 0x3e0: {
         const current = this.currentCount();
         this.divideConfig = value & 0xb;
-        if (this.initialCount !== 0 && this.timerMode !== TIMER_TSC_DEADLINE) {
+        if (this.timerRunning && this.initialCount !== 0 && this.timerMode !== TIMER_TSC_DEADLINE) {
           // Keep the current count, continue counting at the new rate.
           this.timerStart = this.timers.clock.now() - (this.initialCount - current) * this.countNs;
           this.timer.arm(this.timers.clock.now() + current * this.countNs);

@@ -237,4 +237,53 @@ describe('local APIC timer', () => {
     assert.ok(t >= 30000 && t < 30300, `fired at ${t}`);
     assert.equal(m.smp.lapics[0]!.tscDeadline, 0n);
   });
+
+  it('TSC-deadline: a deadline already passed fires at once, before the instruction after WRMSR', () => {
+    const m = apicMachine(`
+      mov dword [0xfee000f0], 0x1ff
+      mov dword [0xfee00320], 0x40053
+      sti
+      rdtsc
+      mov ecx, 0x6e0
+      wrmsr
+      mov eax, [${0x100000}]
+      mov [0x9000], eax
+      rdmsr
+      mov [0x9004], eax
+      hlt`, { cpus: 1 });
+    for (let i = 0; i < 50 && m.machine.cpu.wakeable(); i++) m.scheduler.step(Infinity);
+    assert.deepEqual(m.log(0), [0x53]);
+    assert.equal(m.read32(0x9000), 1, 'the interrupt came right after the WRMSR');
+    assert.equal(m.read32(0x9004), 0, 'IA32_TSC_DEADLINE reads 0 once it fired');
+  });
+
+  it('one-shot <-> periodic switches keep TMICT and the running count; an expired one-shot count stays 0', () => {
+    const m = apicMachine('hlt', { cpus: 1 });
+    const a = m.smp.lapics[0]!;
+    const at = (ns: number) => { m.clock.advanceTo(t0 + ns); m.timers.runExpired(); };
+    a.mmioWrite(0xf0, 4, 0x1ff);
+    a.mmioWrite(0x3e0, 4, 0xb); // divide by 1: one count per ns
+    a.mmioWrite(0x320, 4, 0x10060); // one-shot, masked
+    const t0 = m.clock.now();
+    a.mmioWrite(0x380, 4, 1000);
+    at(400);
+    a.mmioWrite(0x320, 4, 0x30060); // periodic
+    assert.equal(a.mmioRead(0x380, 4), 1000, 'TMICT kept across the mode change');
+    assert.equal(a.mmioRead(0x390, 4), 600, 'the count goes on');
+    at(1300);
+    assert.equal(a.mmioRead(0x390, 4), 700, 'periodic: reloaded at zero');
+    a.mmioWrite(0x320, 4, 0x10060); // back to one-shot: this period ends the count
+    at(1900);
+    assert.equal(a.mmioRead(0x390, 4), 100);
+    at(2100);
+    assert.equal(a.mmioRead(0x390, 4), 0, 'one-shot reached zero');
+    a.mmioWrite(0x320, 4, 0x30060);
+    at(5000);
+    assert.equal(a.mmioRead(0x390, 4), 0, 'an expired count stays at zero in periodic mode');
+    a.mmioWrite(0x380, 4, 1000);
+    at(5300);
+    assert.equal(a.mmioRead(0x390, 4), 700, 'a TMICT write starts it again');
+    a.mmioWrite(0x320, 4, 0x50060); // TSC-deadline: the count modes' state is cleared
+    assert.equal(a.mmioRead(0x380, 4), 0);
+  });
 });
