@@ -34,6 +34,7 @@ import { installAcpi } from '../devices/acpi/loader.js';
 import { installSmbios } from '../devices/smbios/smbios.js';
 import { cpuidLookup } from '../cpu/cpuid.js';
 import { pcAcpiConfig } from '../devices/acpi/config.js';
+import { buildMpTables, MP_FLOATING_POINTER_ADDRESS } from './boot/mptable.js';
 
 /**
  * QEMU's "pc" board (i440FX + PIIX3), the machine Debian's SeaBIOS is built for: RAM below the
@@ -308,7 +309,25 @@ export class PcMachine {
       this.pci.attach(2, 0, this.vga);
     }
     this.describeMachine(cpuCount, options);
+    // Without firmware the board's own ROM is the BIOS: its F segment carries the MP tables a
+    // firmware-less boot looks for (SeaBIOS builds its own when it runs).
+    if (!options.bios) bytes.set(this.mpTables(options.features ?? DEFAULT_FEATURES), isaBiosHost + 0x10000 + (MP_FLOATING_POINTER_ADDRESS - 0xf0000));
     this.reset();
+  }
+
+  /** The MP floating pointer and configuration table for this board (machine/boot/mptable.ts). */
+  private mpTables(features: CpuFeatures): Uint8Array {
+    const pciInterrupts: { slot: number; pin: number }[] = [];
+    for (let slot = 0; slot < 32; slot++) {
+      for (let fn = 0; fn < 8; fn++) {
+        const pin = this.pci.find(slot, fn)?.readConfig(0x3d, 1) ?? 0;
+        if (pin >= 1 && pin <= 4) pciInterrupts.push({ slot, pin: pin - 1 });
+      }
+    }
+    const leaf1 = cpuidLookup(features, 1, 0);
+    return buildMpTables({
+      acpi: pcAcpiConfig(this.cpus.length, this.ramBelow4g), cpuSignature: leaf1.eax, cpuFeatures: leaf1.edx, pciInterrupts,
+    });
   }
 
   private describeMachine(cpuCount: number, options: PcOptions): void {
