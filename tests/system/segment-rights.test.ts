@@ -51,3 +51,56 @@ describe('segment access rights in protected mode', () => {
     assert.deepEqual([r.vector, r.error], [12, 0]);
   });
 });
+
+describe('IRET to an outer level nulls the data segments the new level may not use', () => {
+  it('64-bit: GS becomes null and unusable but keeps its base, so gs: accesses still use IA32_GS_BASE', () => {
+    // kvm-unit-tests emulator "Test ret/iret with a nullified segment" (what Intel hardware does).
+    const sm = systemMachine(`
+        mov ax, ${SEL.KDATA}
+        mov gs, ax
+        mov ds, ax
+        mov ecx, 0xc0000101          ; IA32_GS_BASE
+        mov eax, 0x8000
+        xor edx, edx
+        wrmsr
+        mov dword [0x8100], 0x12345678
+        push ${SEL.UDATA | 3}
+        push 0x7000
+        pushfq
+        push ${SEL.UCODE64 | 3}
+        lea rax, [rel user]
+        push rax
+        iretq
+user:   mov eax, [gs:0x100]
+        mov [0x8000], eax
+        mov [0x8004], gs
+        mov [0x8006], ds
+        hlt                          ; #GP at CPL 3 ends the run`, { mode: 64, cpl: 0 });
+    const exit = sm.run();
+    assert.equal(exit, ExitReason.Exception);
+    assert.equal(sm.cpu.faultVector, 13, 'the HLT at CPL 3');
+    assert.equal(sm.read32(0x8000), 0x12345678, 'gs:0x100 read through the kept base');
+    assert.equal(sm.read32(0x8004), 0, 'GS and DS selectors nulled');
+  });
+
+  it('32-bit: a nulled DS faults on use', () => {
+    const sm = systemMachine(`
+        mov ax, ${SEL.KDATA}
+        mov ds, ax
+        push ${SEL.UDATA | 3}
+        push 0x7000
+        pushfd
+        push ${SEL.UCODE32 | 3}
+        push user
+        iretd
+user:   mov [ss:0x8000], ds
+        mov eax, [0x8100]            ; DS is null now: #GP(0)
+        mov dword [ss:0x8004], 1
+        hlt`, { mode: 32, cpl: 0 });
+    const exit = sm.run();
+    assert.equal(exit, ExitReason.Exception);
+    assert.deepEqual([sm.cpu.faultVector, sm.cpu.faultErrorCode], [13, 0]);
+    assert.equal(sm.read32(0x8000) & 0xffff, 0, 'DS nulled');
+    assert.equal(sm.read32(0x8004), 0, 'the load through DS faulted');
+  });
+});

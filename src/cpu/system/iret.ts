@@ -129,7 +129,11 @@ export function iretProtected(cpu: Cpu, ins: Instr): void {
 
 /**
  * After a return to an outer level, data segment registers the new level may not use are loaded
- * with null (SDM Vol. 2, RET/IRET: "FOR each of segment register (ES, FS, GS, and DS)").
+ * with null (SDM Vol. 2, RET/IRET: "FOR each of segment register (ES, FS, GS, and DS)"). Only the
+ * selector becomes null and the register unusable (P clear in the cached attributes, so a legacy-mode
+ * access faults); the hidden base stays, as on Intel hardware, so in 64-bit mode an FS/GS access keeps
+ * using the base from IA32_FS_BASE/IA32_GS_BASE (kvm-unit-tests emulator "ret/iret with a nullified
+ * segment", QEMU's validate_seg).
  */
 export function nullInaccessibleSegments(cpu: Cpu, cpl: number): void {
   const s = cpu.s;
@@ -137,7 +141,10 @@ export function nullInaccessibleSegments(cpu: Cpu, cpl: number): void {
     const attr = s[I_SEG_ATTR + seg]!;
     const dpl = (attr >> 5) & 3;
     const conformingCode = (attr & 0x1c) === 0x1c;
-    if ((s[I_SEG_SEL + seg]! & 0xfffc) !== 0 && !conformingCode && dpl < cpl) setSegmentCache(cpu, seg, 0, 0, 0, 0);
+    if ((s[I_SEG_SEL + seg]! & 0xfffc) !== 0 && !conformingCode && dpl < cpl) {
+      s[I_SEG_SEL + seg] = 0;
+      s[I_SEG_ATTR + seg] = attr & ~0x80;
+    }
   }
 }
 
