@@ -57,11 +57,13 @@ export const FEATURE_BITS: Readonly<Record<string, FeatureBit>> = {
   tsc: { leaf: 1, reg: 'edx', bit: 4 },
   msr: { leaf: 1, reg: 'edx', bit: 5 },
   pae: { leaf: 1, reg: 'edx', bit: 6 },
+  mce: { leaf: 1, reg: 'edx', bit: 7 },
   cx8: { leaf: 1, reg: 'edx', bit: 8 },
   apic: { leaf: 1, reg: 'edx', bit: 9 },
   sep: { leaf: 1, reg: 'edx', bit: 11 },
   mtrr: { leaf: 1, reg: 'edx', bit: 12 },
   pge: { leaf: 1, reg: 'edx', bit: 13 },
+  mca: { leaf: 1, reg: 'edx', bit: 14 },
   cmov: { leaf: 1, reg: 'edx', bit: 15, decoder: 'cmov' },
   pat: { leaf: 1, reg: 'edx', bit: 16 },
   pse36: { leaf: 1, reg: 'edx', bit: 17 },
@@ -116,6 +118,8 @@ export const IMPLEMENTED_FEATURES: readonly string[] = [
   'fpu', 'fxsr', 'xsave', 'xsaveopt',
   // src/devices/apic: local APIC (xAPIC page, x2APIC MSRs, TSC-deadline timer); leaf 0Bh topology.
   'apic', 'x2apic', 'tscDeadline',
+  // src/cpu/system/msr.ts: machine-check exception and architecture MSRs (MCG_CAP/STATUS/CTL, 10 banks).
+  'mce', 'mca',
 ];
 
 /** Physical and linear address widths (leaf 80000008h EAX): 40 and 48 bits, as the page walker models. */
@@ -183,8 +187,8 @@ export const DEFAULT_FEATURES: CpuFeatures = buildCpuModel('x86vm', IMPLEMENTED_
 /** QEMU's qemu32 / qemu64 baselines, restricted to what this build executes. */
 // QEMU's builtin_x86_defs: both baselines start from the Pentium Pro feature set, which includes the
 // local APIC (CPUID.01H:EDX.APIC); qemu64 adds CX16, the 64-bit and the LAHF/ABM bits.
-const QEMU32 = ['fpu', 'de', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'apic', 'sep', 'mtrr', 'pge', 'cmov', 'pat', 'pse36', 'clflush', 'mmx', 'fxsr', 'sse', 'sse2', 'sse3', 'hypervisor'];
-const QEMU64 = [...QEMU32, 'cx16', 'syscall', 'nx', 'lm', 'lahfLm', 'abm'];
+const QEMU32 = ['fpu', 'de', 'pse', 'tsc', 'msr', 'pae', 'mce', 'cx8', 'apic', 'sep', 'mtrr', 'pge', 'cmov', 'pat', 'pse36', 'clflush', 'mmx', 'fxsr', 'sse', 'sse2', 'sse3', 'hypervisor'];
+const QEMU64 = [...QEMU32, 'mca', 'cx16', 'syscall', 'nx', 'lm', 'lahfLm', 'abm'];
 
 export interface CpuModelEntry {
   readonly description: string;
@@ -225,8 +229,8 @@ const QEMU_UNMODELLED_FEATURES: ReadonlySet<string> = new Set([
   'clflushopt', 'vmx', 'svm', 'npt', 'nrip-save', 'lbrv', 'tsc-adjust', 'arat', 'pdcm', 'pcommit', 'skinit', 'ds',
   'acpi', 'ss', 'ht', 'tm', 'pbe', 'pmu', 'xsavec', 'xsaves', 'xgetbv1', 'mpx', 'rtm', 'hle', 'waitpkg', 'spec-ctrl',
   'ssbd', 'arch-capabilities', 'md-clear', 'stibp', 'rdpru', 'lam', 'cmp_legacy', 'cmp-legacy', 'sse4a', 'misalignsse',
-  '3dnowprefetch', 'osvw', 'topoext', 'perfctr-core', 'svm-lock', 'tce', 'vme', 'mce', 'mca', 'est', 'tm2', 'cid',
-  'xtpr', 'dca', 'pdcm', 'smx', 'ds-cpl', 'dtes64', 'ibpb', 'ibrs', 'virt-ssbd', 'amd-ssbd', 'amd-stibp',
+  '3dnowprefetch', 'osvw', 'topoext', 'perfctr-core', 'svm-lock', 'tce', 'vme', 'est', 'tm2', 'cid',
+  'xtpr', 'dca', 'smx', 'ds-cpl', 'dtes64', 'ibpb', 'ibrs', 'virt-ssbd', 'amd-ssbd', 'amd-stibp',
 ]);
 
 /** A `-cpu` flag's FEATURE_BITS key, null for a flag QEMU knows that this build does not model, undefined if unknown. */

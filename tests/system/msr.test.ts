@@ -239,4 +239,22 @@ describe('IA-32e mode activation and control registers', () => {
     assert.equal(sm.cpu.state.getGpr(3), 9n);
     expectFault('mov eax, 0x10\n mov cr8, rax\n hlt', GP, 0);
   });
+
+  it('machine-check MSRs: MCG_CAP, CTL all 0s or 1s, STATUS clear-only, ADDR/MISC any value, no banks past the count', () => {
+    const sm = run64(
+      rd(0x179, DATA) +
+      wr(0x401, 0n) + wr(0x400, 0xffffffffffffffffn) + rd(0x400, DATA + 8) +
+      wr(0x40e, 0x8000000000001234n) + rd(0x40e, DATA + 16) + wr(0x427, 0xffffffffffffffffn) + rd(0x427, DATA + 24) +
+      wr(0x17b, 0xffffffffffffffffn) + rd(0x17b, DATA + 32) + 'hlt');
+    assert.equal(sm.read64(DATA), 10n | (1n << 8n), '10 banks, MCG_CTL_P');
+    assert.equal(sm.read64(DATA + 8), 0xffffffffffffffffn, 'MC0_CTL');
+    assert.equal(sm.read64(DATA + 16), 0x8000000000001234n, 'MC3_ADDR holds a non-canonical address');
+    assert.equal(sm.read64(DATA + 24), 0xffffffffffffffffn, 'MC9_MISC');
+    assert.equal(sm.read64(DATA + 32), 0xffffffffffffffffn, 'MCG_CTL');
+    expectFault(wr(0x400, 0x1234n) + 'hlt', GP, 0);
+    expectFault(wr(0x401, 1n) + 'hlt', GP, 0);
+    expectFault(wr(0x179, 0n) + 'hlt', GP, 0);
+    expectFault(rd(0x428, DATA) + 'hlt', GP, 0);
+    expectFault(wr(0x428, 0n) + 'hlt', GP, 0);
+  });
 });

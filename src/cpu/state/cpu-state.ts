@@ -46,6 +46,8 @@ export const I_MSR_MISC_ENABLE = offsetOf('msrMiscEnable') >> 2;
 export const I_MSR_MTRR_DEF_TYPE = offsetOf('msrMtrrDefType') >> 2;
 export const I_MSR_MTRR_FIXED = offsetOf('msrMtrrFixed') >> 2;
 export const I_MSR_MTRR_VAR = offsetOf('msrMtrrVar') >> 2;
+export const I_MSR_MCG = offsetOf('msrMcg') >> 2;
+export const I_MSR_MC_BANKS = offsetOf('msrMcBanks') >> 2;
 
 /**
  * Views over one vCPU's state block. All views alias the same bytes; which one to use depends on

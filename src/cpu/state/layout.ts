@@ -75,6 +75,8 @@ export const STATE_FIELDS: readonly StateField[] = [
   { name: 'msrMtrrDefType', bytes: 8, count: 1, doc: 'IA32_MTRR_DEF_TYPE' },
   { name: 'msrMtrrFixed', bytes: 8, count: 11, doc: 'fixed-range MTRRs' },
   { name: 'msrMtrrVar', bytes: 8, count: 16, doc: 'variable-range MTRR base/mask pairs' },
+  { name: 'msrMcg', bytes: 8, count: 2, doc: 'IA32_MCG_STATUS, IA32_MCG_CTL' },
+  { name: 'msrMcBanks', bytes: 8, count: 40, doc: 'machine-check banks: IA32_MCi_CTL/STATUS/ADDR/MISC, i = 0..9' },
   // x87 / MMX / SSE (executed by the FPU/SSE issue; the space is reserved here).
   { name: 'fpuRegs', bytes: 16, count: 8, doc: 'ST0..ST7 / MM0..MM7 as 80-bit values in 16-byte slots (FXSAVE order)' },
   { name: 'fpuControl', bytes: 4, count: 1, doc: 'FCW' },

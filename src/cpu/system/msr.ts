@@ -3,7 +3,7 @@ import { MSR_TSC_DEADLINE, X2APIC_MSR_FIRST, X2APIC_MSR_LAST } from '../local-ap
 import {
   I_CR, I_EFER, I_MSR_APIC_BASE, I_MSR_CSTAR, I_MSR_FMASK, I_MSR_KERNEL_GS_BASE, I_MSR_LSTAR,
   I_MSR_MISC_ENABLE, I_MSR_MTRR_DEF_TYPE, I_MSR_MTRR_FIXED, I_MSR_MTRR_VAR, I_MSR_PAT, I_MSR_STAR,
-  I_MSR_SYSENTER_CS, I_MSR_SYSENTER_EIP, I_MSR_SYSENTER_ESP, I_MSR_TSC_AUX, I_SEG_BASE,
+  I_MSR_SYSENTER_CS, I_MSR_SYSENTER_EIP, I_MSR_SYSENTER_ESP, I_MSR_TSC_AUX, I_SEG_BASE, I_MSR_MCG, I_MSR_MC_BANKS,
 } from '../state/cpu-state.js';
 
 /**
@@ -180,6 +180,35 @@ function fixedMtrr(name: string, n: number): MsrEntry {
   return storage(name, I_MSR_MTRR_FIXED + 2 * n, (_cpu, value) => allBytesValid(value, MTRR_TYPES));
 }
 
+/**
+ * Machine-check architecture (SDM Vol. 3, 16.3; advertised as CPUID.01H:EDX.MCE/MCA): MC_BANKS
+ * error-reporting banks and the global registers. Nothing ever logs an error, so the banks read
+ * what software last wrote. IA32_MCG_CAP: bank count in 7:0, MCG_CTL_P (bit 8) for IA32_MCG_CTL.
+ * IA32_MCG_CTL and IA32_MCi_CTL accept all 0s or all 1s (the P6-family rule, 16.3.2.1: anything
+ * else raises #GP); IA32_MCi_STATUS may only be cleared ("writing 1s causes a general-protection
+ * exception", 16.3.2.2); IA32_MCi_ADDR / MISC hold any value. Banks past the count are #GP.
+ */
+export const MC_BANKS = 10;
+const MCG_CAP_VALUE = BigInt(MC_BANKS) | (1n << 8n);
+const zeroOrOnes = (_cpu: Cpu, value: bigint): boolean => value === 0n || value === MASK64;
+
+function machineCheckEntries(): [number, MsrEntry][] {
+  const entries: [number, MsrEntry][] = [
+    [0x179, { name: 'IA32_MCG_CAP', read: () => MCG_CAP_VALUE }],
+    // MCG_STATUS: RIPV, EIPV, MCIP (bits 2:0); the rest reserved.
+    [0x17a, storage('IA32_MCG_STATUS', I_MSR_MCG, noReserved(~7n & MASK64))],
+    [0x17b, storage('IA32_MCG_CTL', I_MSR_MCG + 2, zeroOrOnes)],
+  ];
+  const kinds = ['CTL', 'STATUS', 'ADDR', 'MISC'];
+  for (let bank = 0; bank < MC_BANKS; bank++) {
+    for (let k = 0; k < 4; k++) {
+      const check = k === 0 ? zeroOrOnes : k === 1 ? (_cpu: Cpu, value: bigint) => value === 0n : undefined;
+      entries.push([0x400 + 4 * bank + k, storage(`IA32_MC${bank}_${kinds[k]}`, I_MSR_MC_BANKS + 2 * (4 * bank + k), check)]);
+    }
+  }
+  return entries;
+}
+
 function buildTable(): Map<number, MsrEntry> {
   const table = new Map<number, MsrEntry>([
     [MSR.TSC, TSC_ENTRY],
@@ -210,6 +239,7 @@ function buildTable(): Map<number, MsrEntry> {
     [MSR.KERNEL_GS_BASE, storage('IA32_KERNEL_GS_BASE', I_MSR_KERNEL_GS_BASE, canonical)],
     [MSR.TSC_AUX, storage('IA32_TSC_AUX', I_MSR_TSC_AUX, noReserved(0xffffffff00000000n))],
   ]);
+  for (const [index, entry] of machineCheckEntries()) table.set(index, entry);
   for (let i = 0; i < 8; i++) table.set(MSR.MTRR_FIX4K_C0000 + i, fixedMtrr(`IA32_MTRR_FIX4K_${(0xc0000 + i * 0x8000).toString(16).toUpperCase()}`, 3 + i));
   for (let n = 0; n < 8; n++) {
     table.set(MSR.MTRR_PHYSBASE0 + 2 * n, variableMtrr(n, false));
