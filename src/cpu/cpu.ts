@@ -884,8 +884,11 @@ export class Cpu {
           if (this.onInstruction !== null) this.onInstruction(this);
           this.stepOne();
           // Single-step: a #DB trap after every instruction that began with TF set (SDM Vol. 3,
-          // 18.3.1.4), reported with DR6.BS; RIP already points at the next instruction.
-          if (trap && s[I_SHADOW] === 0) {
+          // 18.3.1.4), reported with DR6.BS; RIP already points at the next instruction. MOV SS /
+          // POP SS (shadow 2) hold it back one instruction; the STI shadow (1) blocks interrupts
+          // only (SDM Vol. 3, 6.8.3), and the #DB delivered at that boundary ends it.
+          if (trap && s[I_SHADOW] !== 2) {
+            s[I_SHADOW] = 0;
             const exit = this.singleStepTrap();
             if (exit >= 0) return exit;
           }

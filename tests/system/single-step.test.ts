@@ -57,4 +57,49 @@ handler:
     assert.equal(cpu.s[I_RIP], 0x8003);
     assert.equal(cpu.state.getGpr(0), 1n);
   });
+
+  it('STI does not hold back the single-step trap; MOV SS does (SDM Vol. 3, 6.8.3)', () => {
+    // kvm-unit-tests debug "Single-step #DB w/ STI blocking": traps at every boundary after STI.
+    const machine = new BareMachine({ ramSize: 1 << 20 });
+    const cpu = machine.cpu;
+    machine.physical.load(0x8000, assemble(`
+        xor ax, ax
+        mov ds, ax
+        mov ss, ax
+        mov sp, 0x7000
+        mov word [1 * 4], handler
+        mov word [1 * 4 + 2], 0
+        xor bx, bx                     ; BX counts traps, [0x600 + 2n] their IPs
+        mov word [0x700], .a
+        mov word [0x702], .b
+        mov word [0x704], .c
+        cli
+        pushf
+        pop ax
+        or ax, 0x100
+        push ax
+        popf                           ; TF on after the next instruction
+        sti                            ; trap 1 at .a
+.a:     nop                            ; trap 2 at .b
+.b:     mov ss, ax                     ; no trap here: MOV SS holds it back
+        nop                            ; trap 3 at .c (covers MOV SS and this NOP)
+.c:     and ax, ~0x100
+        push ax
+        popf
+        hlt
+handler:
+        mov bp, sp
+        mov si, bx
+        shl si, 1
+        mov di, [bp]
+        mov [0x600 + si], di
+        inc bx
+        iret`, 16, 0x8000));
+    cpu.loadRealSegment(1, 0);
+    cpu.s[I_RIP] = 0x8000;
+    assert.equal(cpu.run(1000), ExitReason.Halted);
+    const ips = Array.from({ length: Number(cpu.state.getGpr(3)) }, (_, i) => machine.physical.read(0x600 + 2 * i, 2));
+    const labels = [0, 1, 2].map((i) => machine.physical.read(0x700 + 2 * i, 2));
+    assert.deepEqual(ips.slice(0, 3), labels, 'traps after STI, after the NOP, then only after MOV SS + NOP');
+  });
 });

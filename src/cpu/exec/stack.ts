@@ -51,8 +51,8 @@ export function pop_sreg(cpu: Cpu, ins: Instr): void {
   const selector = cpu.read16(linear);
   loadDataSegment(cpu, ins.reg0, selector);
   cpu.adjustSp(size);
-  // POP SS blocks interrupts for one instruction (SDM Vol. 2, POP).
-  if (ins.reg0 === 2) { cpu.s[I_SHADOW] = 1; cpu.blockBreak = true; }
+  // POP SS blocks interrupts and debug traps for one instruction (SDM Vol. 2, POP): shadow 2, as MOV SS.
+  if (ins.reg0 === 2) { cpu.s[I_SHADOW] = 2; cpu.blockBreak = true; }
 }
 
 /** PUSHA/PUSHAD: the pushed SP is its value before the instruction. */

@@ -20,8 +20,9 @@ export function mov_to_sreg(cpu: Cpu, ins: Instr): void {
   if (seg === 1 || seg > 5) cpu.raise(VEC_UD); // MOV to CS is invalid (SDM Vol. 2, MOV)
   const selector = cpu.readSource(ins, ins.kind1, ins.reg1, 2);
   loadDataSegment(cpu, seg, selector);
-  // MOV SS inhibits interrupts until after the next instruction (SDM Vol. 2, MOV).
-  if (seg === 2) { cpu.s[I_SHADOW] = 1; cpu.blockBreak = true; }
+  // MOV SS inhibits interrupts and debug traps until after the next instruction (SDM Vol. 2, MOV):
+  // shadow 2 (STI's is 1, which does not hold back a single-step #DB).
+  if (seg === 2) { cpu.s[I_SHADOW] = 2; cpu.blockBreak = true; }
 }
 
 /** LDS/LES/LFS/LGS/LSS: load a far pointer into seg:reg. */

@@ -57,7 +57,7 @@ export const STATE_FIELDS: readonly StateField[] = [
   { name: 'cpl', bytes: 4, count: 1, doc: 'current privilege level' },
   { name: 'mode', bytes: 4, count: 1, doc: 'CpuMode: real, v8086, protected16/32, compat, long64' },
   { name: 'halted', bytes: 4, count: 1, doc: 'non-zero while in HLT' },
-  { name: 'interruptShadow', bytes: 4, count: 1, doc: 'STI / MOV SS shadow: instructions left' },
+  { name: 'interruptShadow', bytes: 4, count: 1, doc: 'interrupt shadow on the next boundary: 0 none, 1 STI (interrupts), 2 MOV SS / POP SS (interrupts and debug traps)' },
   { name: 'tsc', bytes: 8, count: 1, doc: 'time-stamp counter' },
   // Model-specific registers we model (SDM Vol. 4). Kept as named slots, not a sparse map.
   { name: 'msrStar', bytes: 8, count: 1, doc: 'IA32_STAR' },
