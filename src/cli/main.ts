@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * x86vm command line: QEMU-style options (options.ts) boot the pc board (run.ts); with no options
- * it runs the built-in demo (a boot sector that switches from real to protected mode and prints
+ * it boots the default guest (Debian's Linux with a busybox shell, fetched on first use); --demo
+ * runs the built-in demo (a boot sector that switches from real to protected mode and prints
  * through the debug console). Exit status: 0 power-off/quit, 1 emulator failure, 2 usage errors.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,7 +49,6 @@ async function main(argv: string[]): Promise<number> {
     case 'demo': {
       const result = runDemo({ write: (text) => process.stdout.write(text), traceFile: config.traceFile ?? undefined, maxInstructions: config.maxInstructions });
       process.stderr.write(`x86vm: ${result.summary}\n`);
-      if (config.hint) process.stderr.write('x86vm: that was the built-in demo; boot an image with x86vm -nographic -hda disk.img (or -cdrom image.iso); x86vm --help lists the options\n');
       return result.ok ? 0 : 1;
     }
     case 'machine':

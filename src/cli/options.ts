@@ -21,6 +21,9 @@ export interface OptionSpec {
 
 export const DEFAULT_RAM = '128M';
 export const DEFAULT_BIOS = '/usr/share/seabios/bios-256k.bin';
+/** The default guest's machine when -smp / -m are not given. */
+export const DEFAULT_GUEST_CPUS = 2;
+export const DEFAULT_GUEST_RAM = '256M';
 
 const cpuNames = Object.keys(CPU_MODELS).join(', ');
 
@@ -33,6 +36,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'enable-kvm', names: ['-enable-kvm'], group: 'Machine', help: 'refused: x86vm does not use KVM' },
   { key: 'device', names: ['-device'], arg: 'DRIVER', repeatable: true, group: 'Machine', help: 'extra device: isa-debug-exit[,iobase=0xf4][,iosize=1|2|4] (a write of V exits with status (V<<1)|1); pc-testdev (QEMU\'s test device for kvm-unit-tests)' },
 
+  { key: 'guest', names: ['--guest'], arg: 'ARCH', group: 'Boot', help: `boot x86vm's default guest, Debian's Linux kernel with a busybox shell, for ARCH amd64 or i386 (fetched with apt into ~/.cache/x86vm on first use; -smp, -m, -append apply; default ${DEFAULT_GUEST_CPUS} vCPUs, ${DEFAULT_GUEST_RAM}). What x86vm does with no options` },
   { key: 'bios', names: ['-bios'], arg: 'FILE', group: 'Boot', help: `firmware image (default ${DEFAULT_BIOS} when present; with -kernel: boot the kernel through it, QEMU's way)` },
   { key: 'kernel', names: ['-kernel'], arg: 'BZIMAGE', group: 'Boot', help: 'boot a Linux bzImage or a Multiboot kernel directly, without firmware (unless -bios is given)' },
   { key: 'initrd', names: ['-initrd'], arg: 'FILE', group: 'Boot', help: "initial ramdisk for -kernel (Multiboot: the modules, 'file args,file args')" },
@@ -55,7 +59,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'd', names: ['-d'], arg: 'ITEMS', group: 'Debugging', help: 'trace to the log: in_asm, exec, cpu, int (comma-separated); -d help lists them' },
   { key: 'D', names: ['-D'], arg: 'FILE', group: 'Debugging', help: 'write the -d log to FILE (default: stderr)' },
 
-  { key: 'demo', names: ['--demo'], group: 'Demo', help: 'run the built-in demo program (what x86vm does with no options)' },
+  { key: 'demo', names: ['--demo'], group: 'Demo', help: 'run the built-in demo program (a boot sector switching to protected mode; no downloads)' },
   { key: 'trace', names: ['--trace'], arg: 'FILE', group: 'Demo', help: 'with --demo: write a disassembly of every executed instruction to FILE' },
   { key: 'max-instructions', names: ['--max-instructions'], arg: 'N', group: 'Demo', help: 'with --demo: stop after N guest instructions (default 100000000)' },
 
@@ -75,8 +79,8 @@ export function helpText(): string {
   const lines = [
     'Usage: x86vm [options]',
     '',
-    'A PC emulator (i440FX + PIIX3, SeaBIOS) with QEMU-style options. With no options it runs the',
-    'built-in demo. Examples:',
+    'A PC emulator (i440FX + PIIX3, SeaBIOS) with QEMU-style options. With no options it boots the',
+    'default guest (--guest amd64: Debian Linux to a busybox shell on this terminal). Examples:',
     '  x86vm -nographic -hda disk.img            boot a raw disk image, serial console on this terminal',
     '  x86vm -nographic -cdrom live.iso -m 1G    boot a CD image',
     '  x86vm -hda disk.img -snapshot             keep the image unchanged',

@@ -3,7 +3,8 @@
  * checked in run.ts. Every problem is a `UsageError`: one line naming it and what to do.
  */
 import { CPU_MODELS, qemuFeatureName } from '../cpu/cpuid.js';
-import { DEFAULT_RAM, findOption } from './options.js';
+import { DEFAULT_GUEST_CPUS, DEFAULT_GUEST_RAM, DEFAULT_RAM, findOption } from './options.js';
+import type { GuestArch } from '../fetch/index.js';
 import { TRACE_ITEMS } from './trace.js';
 
 export class UsageError extends Error {
@@ -52,6 +53,8 @@ export interface MachineConfig {
   debugExit: { iobase: number; iosize: number } | null;
   /** QEMU's pc-testdev (-device pc-testdev). */
   pcTestdev: boolean;
+  /** --guest (or no options): boot the default Debian guest of this architecture. */
+  guest: GuestArch | null;
   trace: Set<string>;
   traceFile: string | null;
 }
@@ -60,7 +63,7 @@ export type CliConfig =
   | { mode: 'help' }
   | { mode: 'version' }
   | { mode: 'list'; text: string }
-  | { mode: 'demo'; traceFile: string | null; maxInstructions: number; hint: boolean }
+  | { mode: 'demo'; traceFile: string | null; maxInstructions: number }
   | { mode: 'machine'; machine: MachineConfig };
 
 const MIB = 1 << 20;
@@ -259,19 +262,29 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
 
   const demoKeys = new Set(['demo', 'trace', 'max-instructions']);
   const machineGiven = given.filter((g) => !demoKeys.has(g.key));
-  if (given.length === 0 || has('demo') || (machineGiven.length === 0)) {
+  if (has('demo') || (given.length > 0 && machineGiven.length === 0)) {
     if (machineGiven.length > 0) throw new UsageError(`--demo runs the built-in program and cannot be combined with ${machineGiven[0]!.name}; drop one of them`);
     const limitText = last('max-instructions') ?? '100000000';
     const limit = Number(limitText);
     if (!/^\d+$/.test(limitText) || limit <= 0) throw new UsageError(`--max-instructions needs a positive whole number, not '${limitText}'`);
-    return { mode: 'demo', traceFile: last('trace'), maxInstructions: limit, hint: given.length === 0 };
+    return { mode: 'demo', traceFile: last('trace'), maxInstructions: limit };
   }
   for (const key of demoKeys) {
     if (has(key)) throw new UsageError(`--${key} belongs to --demo; for a machine trace use -d in_asm -D FILE`);
   }
+  // No options at all: the default guest (the README's first command).
+  const guestText = given.length === 0 ? 'amd64' : last('guest');
+  if (guestText !== null && guestText !== 'amd64' && guestText !== 'i386') {
+    throw new UsageError(`--guest ${guestText}: the default guest exists for amd64 and i386; use --guest amd64 or --guest i386`);
+  }
+  const guest = guestText as GuestArch | null;
+  if (guest !== null) {
+    const clash = given.find((g) => ['kernel', 'initrd', 'hda', 'hdb', 'hdc', 'hdd', 'cdrom', 'drive', 'bios', 'boot'].includes(g.key));
+    if (clash) throw new UsageError(`--guest boots Debian's kernel directly and cannot be combined with ${clash.name}; drop one of them`);
+  }
 
   // Machine.
-  const ramText = last('m') ?? DEFAULT_RAM;
+  const ramText = last('m') ?? (guest !== null ? DEFAULT_GUEST_RAM : DEFAULT_RAM);
   let ramSpec = ramText;
   if (ramText.includes('=')) {
     const kv = parseKeyValues(ramText, 'size', '-m');
@@ -283,7 +296,7 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   if (ramSize < MIB) throw new UsageError(`-m ${ramText}: the guest needs at least 1 MiB of RAM; e.g. -m 128M`);
   if (ramSize > MAX_RAM) throw new UsageError(`-m ${ramText}: at most ${MAX_RAM / MIB} MiB fit in x86vm's 4 GiB guest memory; use a smaller -m`);
 
-  const cpus = has('smp') ? parseSmp(last('smp')!) : 1;
+  const cpus = has('smp') ? parseSmp(last('smp')!) : guest !== null ? DEFAULT_GUEST_CPUS : 1;
   const cpuText = last('cpu') ?? 'x86vm';
   const cpuModel = cpuText.split(',')[0]!;
   if (!(cpuModel in CPU_MODELS)) throw new UsageError(`-cpu ${cpuModel}: unknown CPU model; known models: ${Object.keys(CPU_MODELS).join(', ')}`);
@@ -345,7 +358,7 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   // Boot.
   const kernel = last('kernel'), initrd = last('initrd'), append = last('append');
   if (kernel === null && initrd !== null) throw new UsageError('-initrd is only allowed with -kernel');
-  if (kernel === null && append !== null) throw new UsageError('-append is only allowed with -kernel');
+  if (kernel === null && guest === null && append !== null) throw new UsageError('-append is only allowed with -kernel or --guest');
   for (const [key, v] of [['kernel', kernel], ['initrd', initrd], ['bios', last('bios')]] as const) {
     if (v === '') throw new UsageError(`-${key} needs a file name`);
   }
@@ -405,7 +418,7 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
     mode: 'machine',
     machine: {
       ramSize, cpus, cpuModel, cpuFlags, bios: last('bios'), kernel, initrd, append, drives, bootOrder, bootMenu, rebootTimeoutMs, snapshot, nographic,
-      serial, noReboot: has('no-reboot'), debugExit, pcTestdev, trace, traceFile,
+      serial, noReboot: has('no-reboot'), debugExit, pcTestdev, trace, traceFile, guest,
     },
   };
 }

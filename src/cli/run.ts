@@ -14,6 +14,9 @@ import { pcAcpiConfig } from '../devices/acpi/config.js';
 import { bootLinux, HDRS_MAGIC, parseBzImage } from '../machine/boot/linux.js';
 import { installLinuxFwCfg } from '../machine/boot/fwcfg-linux.js';
 import { cacheDir } from '../fetch/apt.js';
+import { fetchGuest, FetchError } from '../fetch/index.js';
+import { defaultInitramfs } from '../machine/boot/initramfs.js';
+import { DEFAULT_GUEST_CMDLINE } from '../machine/boot/default-guest.js';
 import { bootMultiboot, findMultibootHeader, type MultibootModule } from '../machine/boot/multiboot.js';
 import { DEFAULT_BIOS } from './options.js';
 import { UsageError, type MachineConfig } from './parse.js';
@@ -202,6 +205,24 @@ function readKernel(config: MachineConfig): KernelImage {
   return { kind: 'multiboot', image, initrd: null, modules, linuxboot: null };
 }
 
+/**
+ * The default guest: Debian's kernel and busybox for the architecture (fetched into the cache on
+ * first use, with progress on stderr) and x86vm's own initramfs.
+ */
+async function defaultGuest(config: MachineConfig, io: CliStreams): Promise<KernelImage> {
+  let files;
+  try {
+    files = await fetchGuest(config.guest!, { progress: { write: (text: string) => io.stderr.write(text) } as NodeJS.WritableStream });
+  } catch (e) {
+    if (e instanceof FetchError) throw new UsageError(`--guest ${config.guest}: ${e.message}`);
+    throw e;
+  }
+  const image = readFileFor('--guest kernel', files.kernel);
+  const initrd = defaultInitramfs(readFileFor('--guest busybox', files.busybox));
+  config.append = [DEFAULT_GUEST_CMDLINE, config.append ?? ''].join(' ').trim();
+  return { kind: 'linux', image, initrd, modules: [], linuxboot: null };
+}
+
 /** Opens (creates) an output file after all checks passed; remembers it for removal on a later failure. */
 class CreatedFiles {
   private readonly created: string[] = [];
@@ -225,7 +246,7 @@ class CreatedFiles {
 /** Build and run the machine; returns the exit status. Throws UsageError before anything is created. */
 export async function runMachine(config: MachineConfig, io: CliStreams): Promise<number> {
   // 1. Every input file, before anything is created.
-  const kernel = config.kernel !== null ? readKernel(config) : null;
+  const kernel = config.guest !== null ? await defaultGuest(config, io) : config.kernel !== null ? readKernel(config) : null;
   const bios = kernel === null || kernel.linuxboot !== null ? loadFirmware(config) : undefined;
   if (config.serial.kind === 'file') checkCreatable('-serial', config.serial.path);
   if (config.traceFile !== null) checkCreatable('-D', config.traceFile);

@@ -399,7 +399,28 @@ export class PcMachine {
     this.vga?.reset();
     // Application processors wait for a start-up IPI (their local APIC delivers INIT/SIPI).
     for (const cpu of this.cpus.slice(1)) cpu.enterWaitForSipi();
-    this.directBootHook?.(this);
+    if (this.directBootHook !== null) {
+      this.configureLikeFirmware();
+      this.directBootHook(this);
+    }
+  }
+
+  /**
+   * What SeaBIOS does to the chipset before any OS runs, for boots without firmware: an OS finds
+   * the ACPI PM registers where the FADT says (the PIIX4 PMBA at the configured base, PM I/O
+   * enabled: without it the kernel's PM1 writes — disabling RTC events, entering S5 — reach
+   * nothing) and the PCI interrupt links routed as SeaBIOS routes them (PIRQA-D → IRQ 10, 10, 11,
+   * 11, level-triggered in the ELCR). Done through PCI configuration writes, as firmware would.
+   */
+  private configureLikeFirmware(): void {
+    const pmBase = pcAcpiConfig(this.cpus.length, this.ramBelow4g).pm.ioBase;
+    this.pm.writeConfig(0x40, 4, pmBase | 1);
+    this.pm.writeConfig(0x80, 1, 0x01);
+    const pirq = [10, 10, 11, 11];
+    pirq.forEach((irq, i) => this.piix3.writeConfig(0x60 + i, 1, irq));
+    const elcr = pirq.reduce((mask, irq) => mask | (1 << irq), 0);
+    this.ports.write(0x4d0, 1, elcr & 0xff);
+    this.ports.write(0x4d1, 1, elcr >> 8);
   }
 
   /**

@@ -26,6 +26,8 @@ export interface CliRunOptions {
   input?: string;
   /** Send `input` once stdout satisfies this (default: at once). */
   inputWhen?: (stdout: string) => boolean;
+  /** A conversation: each step's input is written once stdout satisfies its `when`, in order. */
+  script?: { when: (stdout: string) => boolean; input: string }[];
 }
 
 export function runCli(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
@@ -43,11 +45,14 @@ export function runCli(args: readonly string[], options: CliRunOptions = {}): Pr
       }
     };
     const timer = setTimeout(kill, options.timeoutMs ?? 30_000);
+    let step = 0;
     const maybeSend = () => {
       if (!sent && (!options.inputWhen || options.inputWhen(stdout))) {
         sent = true;
         child.stdin.write(options.input!);
       }
+      const script = options.script ?? [];
+      while (step < script.length && script[step]!.when(stdout)) child.stdin.write(script[step++]!.input);
     };
     child.stdout.setEncoding('latin1');
     child.stderr.setEncoding('latin1');

@@ -26,8 +26,23 @@ describe('command line parsing', () => {
     assert.deepEqual([...parseKeyValues('4,sockets=1', 'cpus', '-smp')], [['cpus', '4'], ['sockets', '1']]);
   });
 
-  it('no options, or --demo: the demo; demo options do not mix with machine options', () => {
-    assert.deepEqual(parseCommandLine([]), { mode: 'demo', traceFile: null, maxInstructions: 100000000, hint: true });
+  it('no options: the default guest (amd64, 2 vCPUs, 256 MiB); --guest i386 with -smp/-m/-append', () => {
+    const none = parseCommandLine([]);
+    assert.equal(none.mode, 'machine');
+    if (none.mode !== 'machine') return;
+    assert.equal(none.machine.guest, 'amd64');
+    assert.equal(none.machine.cpus, 2);
+    assert.equal(none.machine.ramSize, 256 << 20);
+    const i386 = machine('--guest', 'i386', '-smp', '1', '-m', '512', '-append', 'loglevel=7');
+    assert.deepEqual([i386.guest, i386.cpus, i386.ramSize, i386.append], ['i386', 1, 512 << 20, 'loglevel=7']);
+    assert.equal(machine('-hda', 'a.img').guest, null);
+    assert.throws(() => parseCommandLine(['--guest', 'arm64']), /amd64 or --guest i386/);
+    assert.throws(() => parseCommandLine(['--guest', 'amd64', '-kernel', 'bzImage']), /cannot be combined with -kernel/);
+    assert.throws(() => parseCommandLine(['-append', 'x']), /only allowed with -kernel or --guest/);
+  });
+
+  it('--demo: the demo; demo options do not mix with machine options', () => {
+    assert.deepEqual(parseCommandLine(['--demo']), { mode: 'demo', traceFile: null, maxInstructions: 100000000 });
     assert.equal(parseCommandLine(['--demo', '--trace', 't.txt']).mode, 'demo');
     assert.throws(() => parseCommandLine(['--demo', '-hda', 'x.img']), UsageError);
     assert.throws(() => parseCommandLine(['--trace', 't.txt', '-hda', 'x.img']), /-d in_asm/);

@@ -23,6 +23,8 @@ import {
 } from '../../cpu/state/cpu-state.js';
 import type { AcpiConfig } from '../../devices/acpi/config.js';
 import { layoutAcpiAt } from '../../devices/acpi/loader.js';
+import { parseVmlinux } from './vmlinux.js';
+import { extractVmlinux, UnsupportedPayload } from './bzimage-payload.js';
 import { buildE820, E820Type, ramTopBelow4g, type BoardMemory, type E820Entry } from './e820.js';
 
 /** Setup header fields (offsets into the bzImage = offsets into boot_params). */
@@ -124,6 +126,23 @@ export interface LinuxBootOptions {
   acpi?: AcpiConfig | null;
   /** Which entry point: the 64-bit one when the kernel has it (auto), or force 32/64. */
   entry?: 'auto' | 32 | 64;
+  /**
+   * The kernel's decompressed vmlinux (see `vmlinux.ts`): when given, its segments are placed
+   * where the bzImage's decompressor would put them and the vCPU starts at vmlinux's own
+   * startup_32/startup_64 (the entry mode follows the ELF class). Absent: the bzImage's
+   * protected-mode part runs its decompressor in the guest.
+   */
+  vmlinux?: Uint8Array | null;
+}
+
+/** `bootLinux`'s options: the loader's, and where the kernel is decompressed. */
+export interface LinuxBootSetup extends LinuxBootOptions {
+  /**
+   * 'host' (default): unpack the bzImage's payload once on the host and start the guest at
+   * vmlinux's own entry (`bzimage-payload.ts`); kernels whose payload is not XZ fall back to
+   * 'guest'. 'guest': run the kernel's decompressor in the guest, as firmware-loaded kernels do.
+   */
+  decompress?: 'host' | 'guest';
 }
 
 /** Where the loader put things, for diagnostics and tests. */
@@ -177,9 +196,18 @@ export function loadLinux(target: LinuxBootTarget, options: LinuxBootOptions): L
   let kernelAddress = 0x100000;
   if (header.relocatable && header.prefAddress > 0 && header.prefAddress < 2 ** 32) kernelAddress = header.prefAddress;
   if (header.relocatable) kernelAddress = alignUp(kernelAddress, header.kernelAlignment);
-  const kernelEnd = kernelAddress + Math.max(header.initSize, header.kernelSize);
+  const vmlinux = options.vmlinux ? parseVmlinux(options.vmlinux) : null;
+  const kernelEnd = Math.max(kernelAddress + Math.max(header.initSize, header.kernelSize), vmlinux?.end ?? 0);
   if (kernelEnd > ramTop) throw new Error(`the kernel needs RAM up to ${hex(kernelEnd)}, the machine has ${hex(ramTop)}`);
-  mem.load(kernelAddress, image.subarray(header.setupSize));
+  if (vmlinux) {
+    if (vmlinux.start < MIB) throw new Error(`the decompressed kernel wants to load at ${hex(vmlinux.start)}, below 1 MiB`);
+    for (const segment of vmlinux.segments) {
+      mem.load(segment.physical, segment.data);
+      if (segment.memSize > segment.data.length) mem.load(segment.physical + segment.data.length, new Uint8Array(segment.memSize - segment.data.length));
+    }
+  } else {
+    mem.load(kernelAddress, image.subarray(header.setupSize));
+  }
 
   // Command line.
   const cmdline = new TextEncoder().encode(options.cmdline ?? '');
@@ -224,8 +252,15 @@ export function loadLinux(target: LinuxBootTarget, options: LinuxBootOptions): L
   const want = options.entry ?? 'auto';
   const has64 = (header.xloadflags & XLoadFlags.Kernel64) !== 0;
   if (want === 64 && !has64) throw new Error('the kernel has no 64-bit entry point (XLF_KERNEL_64 not set)');
-  const entryMode: 32 | 64 = want === 32 ? 32 : want === 64 || has64 ? 64 : 32;
-  const entryPoint = entryMode === 64 ? kernelAddress + 0x200 : header.relocatable ? kernelAddress : header.code32Start;
+  let entryMode: 32 | 64 = want === 32 ? 32 : want === 64 || has64 ? 64 : 32;
+  let entryPoint = entryMode === 64 ? kernelAddress + 0x200 : header.relocatable ? kernelAddress : header.code32Start;
+  if (vmlinux) {
+    // A 64-bit vmlinux starts in long mode only (startup_64); a 32-bit one in protected mode.
+    if (want !== 'auto' && want !== vmlinux.bits) throw new Error(`the decompressed kernel is ${vmlinux.bits}-bit: it has no ${want}-bit entry`);
+    entryMode = vmlinux.bits;
+    entryPoint = vmlinux.entry;
+    kernelAddress = vmlinux.start;
+  }
   return {
     header, entryMode, entryPoint, kernelAddress, bootParams: LOW_LAYOUT.bootParams, cmdlineAddress: LOW_LAYOUT.cmdline,
     initrdAddress, initrdSize, rsdpAddress, e820,
@@ -311,10 +346,19 @@ export interface LinuxBootBoard extends LinuxBootTarget {
  * Boot `options.kernel` on the board without firmware: loads it now and again after every reset,
  * vCPU 0 starting at the kernel entry. Returns the layout of the first load.
  */
-export function bootLinux(board: LinuxBootBoard, options: LinuxBootOptions): LinuxBootInfo {
+export function bootLinux(board: LinuxBootBoard, options: LinuxBootSetup): LinuxBootInfo {
   let first: LinuxBootInfo | null = null;
+  let load: LinuxBootOptions = options;
+  if ((options.decompress ?? 'host') === 'host' && !options.vmlinux) {
+    const header = parseBzImage(options.kernel);
+    try {
+      load = { ...options, vmlinux: extractVmlinux(options.kernel, header.setupSize, header.protocol) };
+    } catch (e) {
+      if (!(e instanceof UnsupportedPayload)) throw e;
+    }
+  }
   board.directBoot(() => {
-    const info = loadLinux(board, options);
+    const info = loadLinux(board, load);
     enterLinux(board.cpus[0]!, info);
     first ??= info;
   });
