@@ -3,7 +3,8 @@
  * firmware) and print the serial console until the initramfs reports it is ready, then report the
  * figures. The reproducible measurement behind the issue notes:
  *
- *   npx tsx tools/boot-linux.ts [--arch amd64|i386] [--cpus N] [--seconds LIMIT]
+ *   npx tsx tools/boot-linux.ts [--arch amd64|i386] [--cpus N] [--seconds LIMIT] [--append CMDLINE]
+ *                               [--decompress host|guest]
  *
  * The kernel and busybox come from Debian's packages through the fetcher (cached under
  * $X86VM_CACHE or ~/.cache/x86vm). The clock is deterministic, so runs are reproducible.
@@ -17,13 +18,15 @@ import { bootLinux } from '../src/machine/boot/linux.js';
 import { defaultInitramfs } from '../src/machine/boot/initramfs.js';
 import { fetchGuest } from '../src/fetch/index.js';
 import { pcAcpiConfig } from '../src/devices/acpi/config.js';
+import { DEFAULT_GUEST_CMDLINE } from '../src/machine/boot/default-guest.js';
 
 const { values } = parseArgs({
   options: {
     arch: { type: 'string', default: 'amd64' },
     cpus: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '600' },
-    append: { type: 'string', default: 'console=ttyS0 nokaslr lpj=3999972 quiet' },
+    append: { type: 'string', default: DEFAULT_GUEST_CMDLINE },
+    decompress: { type: 'string', default: 'host' },
   },
 });
 const arch = values.arch === 'i386' ? 'i386' : 'amd64';
@@ -38,7 +41,8 @@ serial.onWrite = (bytes) => {
   process.stdout.write(chunk);
 };
 const pc = new PcMachine({ ramSize: 256 << 20, cpus, clock: VirtualClock.deterministic(), serial, serialConsole: true });
-bootLinux(pc, { kernel: readFileSync(guest.kernel), initrd, cmdline: values.append!, acpi: pcAcpiConfig(cpus, pc.ramBelow4g), entry: 'auto' });
+bootLinux(pc, { kernel: readFileSync(guest.kernel), initrd, cmdline: values.append!, acpi: pcAcpiConfig(cpus, pc.ramBelow4g), entry: 'auto',
+  decompress: values.decompress === 'guest' ? 'guest' : 'host' });
 const started = Date.now();
 const limitMs = Number(values.seconds) * 1000;
 let result = 'done';

@@ -21,12 +21,13 @@ import { BufferCharBackend } from '../../../src/backends/char.js';
 import { openDiskImage } from '../../../src/backends/disk/index.js';
 import { DEFAULT_INIT, defaultInitramfs, READY_MARKER } from '../../../src/machine/boot/initramfs.js';
 import { fetchGuest, type GuestFiles } from '../../../src/fetch/index.js';
+import { DEFAULT_GUEST_CMDLINE } from '../../../src/machine/boot/default-guest.js';
 import { buildIsolinuxCd, isolinuxMissing } from '../../support/isolinux-cd.js';
 
 const BIOS = '/usr/share/seabios/bios-256k.bin';
 const RAM = 256 << 20;
-/** The command line tools/boot-linux.ts boots with; lpj skips the delay-loop calibration. */
-const APPEND = 'console=ttyS0 nokaslr lpj=3999972 quiet';
+/** The default guest's command line (no crypto self-tests, no speculation mitigations). */
+const APPEND = DEFAULT_GUEST_CMDLINE;
 /** Guest-time bound: the deterministic boot needs about 7 s of guest time. */
 const GUEST_LIMIT_NS = 60e9;
 
