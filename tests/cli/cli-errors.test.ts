@@ -57,6 +57,17 @@ describe('x86vm command line: errors are one line and exit status 2', { concurre
     oneLineError(await runCli(['-frobnicate']), /unknown option '-frobnicate'.*--help/);
   });
 
+  it('the default guest without apt (and nothing cached) says so and how to boot your own kernel', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'x86vm-noapt-'));
+    try {
+      const run = await runCli([], { env: { PATH: empty, X86VM_CACHE: join(empty, 'cache') } });
+      oneLineError(run, /--guest amd64: apt-get was not found.*-kernel bzImage/);
+      assert.deepEqual(readdirSync(empty).filter((f) => f !== 'cache'), [], 'nothing created');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('a stray argument', async () => {
     oneLineError(await runCli(['disk.img']), /unexpected argument 'disk\.img'.*-hda disk\.img/);
   });

@@ -26,6 +26,8 @@ export interface CliRunOptions {
   input?: string;
   /** Send `input` once stdout satisfies this (default: at once). */
   inputWhen?: (stdout: string) => boolean;
+  /** Extra environment variables for the child. */
+  env?: Record<string, string>;
   /** A conversation: each step's input is written once stdout satisfies its `when`, in order. */
   script?: { when: (stdout: string) => boolean; input: string }[];
 }
@@ -35,7 +37,7 @@ export function runCli(args: readonly string[], options: CliRunOptions = {}): Pr
     const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
       cwd: options.cwd ?? ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: { ...process.env, NODE_OPTIONS: '', ...options.env },
     });
     let stdout = '', stderr = '', killed = false, sent = options.input === undefined;
     const kill = () => {
