@@ -20,6 +20,12 @@ export interface SmpOptions {
   pic: ExtIntSource | null;
   /** I/O APIC ID (QEMU: the number of vCPUs) and address; null: no I/O APIC. */
   ioApic?: { id: number; address?: number } | null;
+  /**
+   * End the sender's quantum when its IPI reaches another vCPU, so the target handles it before
+   * the sender spins waiting for it (default true). Tests that queue several IPIs before the
+   * targets run turn it off.
+   */
+  yieldOnIpi?: boolean;
 }
 
 export interface SmpHardware {
@@ -42,6 +48,7 @@ export function installApics(options: SmpOptions): SmpHardware {
       startup: (vector) => cpu.signalStartup(vector),
       kick: () => { cpu.blockBreak = true; },
       readTsc: () => cpu.readTsc(),
+      ipiSent: options.yieldOnIpi === false ? undefined : () => cpu.pauseHint(),
     },
   }));
   cpus.forEach((cpu, i) => {

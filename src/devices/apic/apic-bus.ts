@@ -77,7 +77,8 @@ export class ApicBus {
   }
 
   /** Deliver a message (ICR write, I/O APIC redirection, self IPI). */
-  deliver(message: ApicMessage, source: ApicBusMember | null): void {
+  /** Deliver a message; returns the members that received it. */
+  deliver(message: ApicMessage, source: ApicBusMember | null): readonly ApicBusMember[] {
     let targets = this.targets(message, source);
     if (message.mode === DeliveryMode.Fixed || message.mode === DeliveryMode.LowestPriority) {
       targets = targets.filter((m) => m.hardwareEnabled);
@@ -86,6 +87,7 @@ export class ApicBus {
       targets = [this.lowestPriority(targets, message.vector)];
     }
     for (const t of targets) t.receive(message);
+    return targets;
   }
 
   /**

@@ -19,6 +19,11 @@ export interface ApicCpuLink {
   kick(): void;
   /** The vCPU's time-stamp counter (1 tick per ns of guest time on the board). */
   readTsc(): bigint;
+  /**
+   * This vCPU sent an IPI that may reach other vCPUs: with several vCPUs sharing the host thread,
+   * its quantum may end here so the targets run now (the sender usually waits for them next).
+   */
+  ipiSent?(): void;
 }
 
 /** The ExtINT source behind LINT0 (the 8259 pair). */
@@ -370,7 +375,9 @@ export class LocalApic implements ApicBusMember {
       vector, mode, logical: (lo & (1 << 11)) !== 0, dest, x2, level: false,
       shorthand: ((lo >> 18) & 3) as Shorthand,
     };
-    this.bus.deliver(message, this);
+    const targets = this.bus.deliver(message, this);
+    // Only when the IPI went elsewhere: one to this vCPU is taken at its next instruction boundary.
+    if (targets.length > 0 && !targets.includes(this)) this.cpu.ipiSent?.();
   }
 
   /** LINT1 input (NMI on the PC): delivered per its LVT on a rising edge. */

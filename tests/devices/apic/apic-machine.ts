@@ -69,7 +69,11 @@ export interface ApicMachine {
 }
 
 /** `entries`: per vCPU, the label its RIP starts at (default: 'start' for vCPU 0, halted otherwise). */
-export function apicMachine(source: string, options: { cpus?: number; entries?: Record<number, string> } = {}): ApicMachine {
+/**
+ * `yieldOnIpi` (default false here): whether an IPI to another vCPU ends the sender's quantum (the
+ * board's default); off, a vCPU can queue several IPIs before their targets run.
+ */
+export function apicMachine(source: string, options: { cpus?: number; entries?: Record<number, string>; yieldOnIpi?: boolean } = {}): ApicMachine {
   const cpus = options.cpus ?? 2;
   const machine = new BareMachine({ ramSize: 4 << 20, cpus });
   const clock = VirtualClock.deterministic();
@@ -78,7 +82,7 @@ export function apicMachine(source: string, options: { cpus?: number; entries?: 
   scheduler.quantum = 1000;
   const pic = new Pic8259();
   pic.registerPorts(machine.ports);
-  const smp = installApics({ physical: machine.physical, cpus: machine.cpus, timers, pic, ioApic: { id: cpus } });
+  const smp = installApics({ physical: machine.physical, cpus: machine.cpus, timers, pic, ioApic: { id: cpus }, yieldOnIpi: options.yieldOnIpi ?? false });
   for (const cpu of machine.cpus) cpu.tscSource = () => BigInt(clock.now());
   const text = PRELUDE + source;
   const code = assemble(text, 32, CODE_BASE);

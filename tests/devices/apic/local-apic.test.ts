@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { apicMachine } from './apic-machine.js';
+import { Scheduler } from '../../../src/machine/scheduler.js';
 import { APIC_VERSION } from '../../../src/devices/apic/local-apic.js';
 import { I_RIP, I_SEG_SEL } from '../../../src/cpu/state/cpu-state.js';
 
@@ -158,6 +159,38 @@ describe('IPIs between vCPUs', () => {
     assert.equal(ap.s[I_SEG_SEL + 1], 0x0900);
     assert.equal(ap.s[I_RIP], 8);
     assert.equal(ap.mode, 0, 'real mode');
+  });
+});
+
+describe('scheduling around IPIs', () => {
+  // The BSP sends a fixed IPI to vCPU 1, then counts until vCPU 1's handler has run.
+  const source = `
+      mov dword [0xfee00310], 0x01000000
+      mov dword [0xfee00300], 0x00004050
+      xor ecx, ecx
+.spin:
+      inc ecx
+      mov [0x9000], ecx
+      cmp dword [${0x100000 + 0x1000}], 0
+      je .spin
+      hlt`;
+  const spins = (yieldOnIpi: boolean, quantum?: number) => {
+    const m = apicMachine(source, { cpus: 2, yieldOnIpi });
+    m.scheduler.quantum = quantum ?? new Scheduler(m.machine.cpus, m.clock, m.timers).quantum;
+    enableAll(m);
+    for (let i = 0; i < 20 && m.log(1).length === 0; i++) m.scheduler.step(Infinity);
+    assert.deepEqual(m.log(1), [0x50]);
+    return m.read32(0x9000);
+  };
+
+  it('an IPI to another vCPU ends the sender\'s quantum: the target handles it before the sender spins', () => {
+    assert.ok(spins(true, 100_000) <= 2, 'the BSP looked at most twice');
+    assert.ok(spins(false, 100_000) > 10_000, 'without it, the BSP spins through its quantum');
+  });
+
+  it('several vCPUs share the host thread in shorter quanta (10k instructions, 100k with one vCPU)', () => {
+    const n = spins(false);
+    assert.ok(n > 1000 && n <= 10_000 / 4, `${n} spins in one SMP quantum`);
   });
 });
 
