@@ -23,6 +23,11 @@ import { Piix3 } from '../devices/pci/piix3.js';
 import { PiixIde, ideDevices, type IdeDriveSpec } from '../devices/ide/piix-ide.js';
 import { Piix4Pm } from '../devices/pci/piix4-pm.js';
 import { StdVga, DEFAULT_VRAM_SIZE } from '../devices/vga/std-vga.js';
+import { VirtioPciDevice } from '../devices/virtio/virtio-pci.js';
+import { VirtioBlk } from '../devices/virtio/virtio-blk.js';
+import type { DiskBackend } from '../backends/disk/disk-backend.js';
+import type { RegionHandle } from '../mem/physical-memory.js';
+import type { IoHandler } from '../mem/io-handler.js';
 import type { CharBackend } from '../backends/char.js';
 import { IrqLine as Line } from '../bus/irq-line.js';
 import { installApics, type SmpHardware } from './smp.js';
@@ -33,7 +38,7 @@ import { PcTestdev, PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE } from '../devi
 import { installAcpi } from '../devices/acpi/loader.js';
 import { installSmbios } from '../devices/smbios/smbios.js';
 import { cpuidLookup } from '../cpu/cpuid.js';
-import { pcAcpiConfig } from '../devices/acpi/config.js';
+import { pcAcpiConfig, piix3SlotPirq } from '../devices/acpi/config.js';
 import { buildMpTables, MP_FLOATING_POINTER_ADDRESS } from './boot/mptable.js';
 
 /**
@@ -90,14 +95,28 @@ export interface PcOptions {
   debugExitPorts?: { iobase: number; iosize: number };
   /** QEMU's pc-testdev (devices/pc-testdev.ts), which kvm-unit-tests runs with. */
   pcTestdev?: boolean;
-  /** Drives on the PIIX3 IDE function (00:01.1): channel 0/1, master (0) or slave (1). */
-  drives?: { ide: IdeDriveSpec[] };
+  /**
+   * Drives on the PIIX3 IDE function (00:01.1): channel 0/1, master (0) or slave (1); and virtio
+   * block devices (QEMU's -drive if=virtio), one transitional virtio-blk-pci function each on
+   * slots 4, 5, ... (after the slots QEMU gives its default devices).
+   */
+  drives?: { ide: IdeDriveSpec[]; virtio?: VirtioDriveSpec[] };
   /**
    * The std VGA (PCI 00:02.0) with its BIOS behind the expansion ROM BAR (Debian's
    * vgabios-stdvga.bin) and its VRAM size (default 16 MiB); null or absent: no display.
    */
   vga?: { bios: Uint8Array | null; vramSize?: number } | null;
 }
+
+/** A virtio block device as the board's options describe it. */
+export interface VirtioDriveSpec {
+  backend: DiskBackend;
+  /** What the device reports for VIRTIO_BLK_T_GET_ID (QEMU's serial=). */
+  serial?: string;
+}
+
+/** PCI slot of the first virtio block device (QEMU puts -drive if=virtio after 00:02 VGA and 00:03 NIC). */
+export const VIRTIO_BLK_FIRST_SLOT = 4;
 
 /** Why `runFor` returned. */
 export type RunResult = 'done' | 'idle' | 'stopped' | 'poweroff';
@@ -141,6 +160,10 @@ export class PcMachine {
   /** The guest powered the machine off (ACPI S5). */
   poweredOff = false;
   readonly vga: StdVga | null = null;
+  /** The virtio block devices, in `options.drives.virtio` order (PCI slots 4, 5, ...). */
+  readonly virtioBlk: VirtioPciDevice[] = [];
+  /** Devices asserting each PCI interrupt line PIRQA-D (the lines are wired-OR). */
+  private readonly pirqAsserted = [0, 0, 0, 0];
   readonly ramBelow4g: number;
   readonly ramAbove4g: number;
   /** Set when the guest requested a reset (triple fault, 0xCF9, port 0x92, 8042); the run loop performs it. */
@@ -308,11 +331,60 @@ export class PcMachine {
       });
       this.pci.attach(2, 0, this.vga);
     }
+    (options.drives?.virtio ?? []).forEach((drive, i) => this.attachVirtioBlk(VIRTIO_BLK_FIRST_SLOT + i, drive));
     this.describeMachine(cpuCount, options);
     // Without firmware the board's own ROM is the BIOS: its F segment carries the MP tables a
     // firmware-less boot looks for (SeaBIOS builds its own when it runs).
     if (!options.bios) bytes.set(this.mpTables(options.features ?? DEFAULT_FEATURES), isaBiosHost + 0x10000 + (MP_FLOATING_POINTER_ADDRESS - 0xf0000));
     this.reset();
+  }
+
+  /**
+   * INTx pin `pin` (0 = INTA) of a function in `slot`: the PIIX3 routes the slot's pins onto the
+   * four PIRQ lines by rotation (the same table as the DSDT's _PRT and the MP table), and a line is
+   * asserted while any function on it asserts (PCI interrupts are shared, level-triggered).
+   */
+  private pciInterrupt(slot: number, pin: number): IrqLine {
+    const pirq = piix3SlotPirq(slot, pin);
+    return new Line((level) => {
+      this.pirqAsserted[pirq]! += level ? 1 : -1;
+      this.piix3.setPirq(pirq, this.pirqAsserted[pirq]! > 0);
+    }, `pci-${slot}-int${'ABCD'[pin]}`);
+  }
+
+  /** A virtio-blk-pci function in `slot`, its BARs mapped wherever the guest puts them. */
+  private attachVirtioBlk(slot: number, drive: VirtioDriveSpec): void {
+    if (slot > 31) throw new Error('too many virtio disks: the PCI bus has room for 28 after slot 3');
+    const name = `virtio-blk-${slot}`;
+    const memory = dmaFrom(this.physical);
+    let mmio: RegionHandle | null = null;
+    const dev = new VirtioPciDevice(new VirtioBlk({ backend: drive.backend, memory, serial: drive.serial }), {
+      memory,
+      irq: this.pciInterrupt(slot, 0),
+      mapIo: (base, size, handler) => {
+        this.ports.unregister(name);
+        // A BAR placed over another device's ports (the guest's mistake) decodes nothing.
+        if (base !== null) try { this.ports.register(name, base, size, handler); } catch { /* conflict */ }
+      },
+      mapMmio: (base, size, handler) => { mmio = this.placeMmio(mmio, `${name}-mmio`, base, size, handler); },
+    });
+    this.pci.attach(slot, 0, dev);
+    this.virtioBlk.push(dev);
+  }
+
+  /** Map, move or hide a memory BAR; one placed over another region or above 4 GiB does not decode. */
+  private placeMmio(handle: RegionHandle | null, name: string, base: number | null, size: number, handler: IoHandler): RegionHandle | null {
+    if (base === null || base + size > 2 ** 32) {
+      handle?.unmap();
+      return handle;
+    }
+    try {
+      if (handle) handle.move(base);
+      else handle = this.physical.mapMmio(name, base, size, handler);
+    } catch {
+      handle?.unmap();
+    }
+    return handle;
   }
 
   /** The MP floating pointer and configuration table for this board (machine/boot/mptable.ts). */
@@ -390,6 +462,7 @@ export class PcMachine {
     this.i440fx.writeConfig(0x59, 4, 0);
     this.i440fx.writeConfig(0x5c, 4, 0);
     this.ide.reset();
+    for (const dev of this.virtioBlk) dev.reset();
     for (const cpu of this.cpus) {
       cpu.reset();
       cpu.a20Mask = -1;

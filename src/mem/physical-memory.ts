@@ -285,7 +285,15 @@ export class PhysicalMemory {
   /** Copy bytes out of guest-physical memory. */
   dump(phys: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = this.read(phys + i, 1);
+    for (let i = 0; i < length;) {
+      const at = phys + i;
+      const chunk = Math.min(PAGE_SIZE - (at & PAGE_MASK), length - i);
+      const region = this.regionAt(at);
+      // RAM and ROM pages are copied whole (device DMA reads go through here); MMIO and holes byte by byte.
+      if (region && region.readHost >= 0) out.set(this.bytes.subarray(region.readHost + (at - region.start), region.readHost + (at - region.start) + chunk), i);
+      else for (let j = 0; j < chunk; j++) out[i + j] = this.read(at + j, 1);
+      i += chunk;
+    }
     return out;
   }
 }

@@ -8,9 +8,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MarkerWatcher } from '../../bench/protocol.js';
 import { benchInit, BENCH_MARKERS, BENCH_WORKLOADS } from '../../src/machine/boot/initramfs.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('bench harness', () => {
   it('finds markers split across chunks, in order', () => {
@@ -34,9 +37,9 @@ describe('bench harness', () => {
   it('runs a micro-benchmark and the tiny ROM guest in a child process, and writes the JSON', { timeout: 60_000 }, () => {
     const json = join(mkdtempSync(join(tmpdir(), 'x86vm-bench-')), 'out.json');
     const stdout = execFileSync(process.execPath, [
-      '--import', 'tsx', 'bench/run.ts', '--only', 'int-loop,tiny-rom', '--systems', 'x86vm', '--reps', '1',
+      '--import', 'tsx', join(ROOT, 'bench', 'run.ts'), '--only', 'int-loop,tiny-rom', '--systems', 'x86vm', '--reps', '1',
       '--micro-limit', '200000', '--tiny-loops', '1000', '--json', json,
-    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     assert.match(stdout, /int-loop/);
     assert.match(stdout, /tiny-rom\s+x86vm\s+1\/1/);
     const out = JSON.parse(readFileSync(json, 'utf8'));
