@@ -35,7 +35,7 @@ import type { LocalApic } from '../devices/apic/local-apic.js';
 import type { IoApic } from '../devices/apic/io-apic.js';
 import { Hpet, HPET_DEFAULT_BASE } from '../devices/hpet.js';
 import { PcTestdev, PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE } from '../devices/pc-testdev.js';
-import { installAcpi } from '../devices/acpi/loader.js';
+import { installAcpi, layoutAcpiAt } from '../devices/acpi/loader.js';
 import { installSmbios } from '../devices/smbios/smbios.js';
 import { cpuidLookup } from '../cpu/cpuid.js';
 import { pcAcpiConfig, piix3SlotPirq } from '../devices/acpi/config.js';
@@ -53,6 +53,8 @@ const MIB = 1 << 20;
 /** QEMU's default for the i440FX: RAM below 4 GiB stops at 3.5 GiB (max-ram-below-4g). */
 const MAX_RAM_BELOW_4G = 0xe0000000;
 const OPEN_BUS_SIZE = 0x20000;
+/** Firmware-less ROM F segment: MP tables at 0xF0000 (at most ~6 KiB), then the ACPI tables up to the reset code. */
+const ROM_ACPI_ADDRESS = 0xf2000, ROM_ACPI_LIMIT = 0xfff00;
 
 export interface PcOptions {
   /** Guest RAM in bytes. */
@@ -113,6 +115,8 @@ export interface VirtioDriveSpec {
   backend: DiskBackend;
   /** What the device reports for VIRTIO_BLK_T_GET_ID (QEMU's serial=). */
   serial?: string;
+  /** false: legacy interface only, no modern capabilities (QEMU's disable-modern=on). Default true. */
+  modern?: boolean;
 }
 
 /** PCI slot of the first virtio block device (QEMU puts -drive if=virtio after 00:02 VGA and 00:03 NIC). */
@@ -203,7 +207,11 @@ export class PcMachine {
     const isaBiosHost = biosHost + bios.length - 0x20000;
     for (let i = 0; i < 12; i++) {
       const start = 0xc0000 + i * 0x4000;
-      const romHost = start >= 0xe0000 ? isaBiosHost + (start - 0xe0000) : openBusHost + (start - 0xc0000);
+      // The E segment shows the BIOS only when the image reaches that far (128 KiB or more); below
+      // that (the 64 KiB firmware-less ROM) it is open bus, not the bytes before the image.
+      const romHost = start >= 0xe0000
+        ? (bios.length >= 0x20000 ? isaBiosHost + (start - 0xe0000) : openBusHost + (start - 0xe0000))
+        : openBusHost + (start - 0xc0000);
       this.pam.push(mem.mapShadow(`pam-${start.toString(16)}`, start, 0x4000, stateBytes + start, romHost));
     }
     this.pam.unshift(mem.mapShadow('pam-f0000', 0xf0000, 0x10000, stateBytes + 0xf0000, isaBiosHost + 0x10000));
@@ -335,7 +343,17 @@ export class PcMachine {
     this.describeMachine(cpuCount, options);
     // Without firmware the board's own ROM is the BIOS: its F segment carries the MP tables a
     // firmware-less boot looks for (SeaBIOS builds its own when it runs).
-    if (!options.bios) bytes.set(this.mpTables(options.features ?? DEFAULT_FEATURES), isaBiosHost + 0x10000 + (MP_FLOATING_POINTER_ADDRESS - 0xf0000));
+    if (!options.bios) {
+      const fSegment = isaBiosHost + 0x10000;
+      bytes.set(this.mpTables(options.features ?? DEFAULT_FEATURES), fSegment + (MP_FLOATING_POINTER_ADDRESS - 0xf0000));
+      // The ACPI tables too, with the RSDP where an OS without boot-loader help scans for it (ACPI 6.x,
+      // 5.2.5.1: 16-byte boundaries of 0xE0000-0xFFFFF), as SeaBIOS leaves them for a Multiboot kernel
+      // under QEMU. In ROM the FACS is read-only (no S3 waking vector); the Linux loader hands the
+      // kernel its own copy in RAM.
+      const acpi = layoutAcpiAt(ROM_ACPI_ADDRESS, pcAcpiConfig(cpuCount, this.ramBelow4g));
+      if (acpi.bytes.length > ROM_ACPI_LIMIT - ROM_ACPI_ADDRESS) throw new Error('ACPI tables do not fit in the ROM F segment');
+      bytes.set(acpi.bytes, fSegment + (ROM_ACPI_ADDRESS - 0xf0000));
+    }
     this.reset();
   }
 
@@ -360,6 +378,7 @@ export class PcMachine {
     let mmio: RegionHandle | null = null;
     const dev = new VirtioPciDevice(new VirtioBlk({ backend: drive.backend, memory, serial: drive.serial }), {
       memory,
+      modern: drive.modern ?? true,
       irq: this.pciInterrupt(slot, 0),
       mapIo: (base, size, handler) => {
         this.ports.unregister(name);

@@ -8,6 +8,7 @@ import { PcMachine } from '../../../src/machine/pc.js';
 import { VirtualClock } from '../../../src/machine/clock.js';
 import { buildMpTables, MpEntryType, MpInterruptType, MpIntFlags } from '../../../src/machine/boot/mptable.js';
 import { pcAcpiConfig } from '../../../src/devices/acpi/config.js';
+import { walkTables } from '../../devices/acpi/reference-loader.js';
 
 interface Parsed {
   pointer: number;
@@ -100,5 +101,28 @@ describe('MP tables (firmware-less boots)', () => {
     bios.set([0xf4], 0xfff0);
     const pc = new PcMachine({ ramSize: 32 << 20, cpus: 2, bios, clock: VirtualClock.deterministic() });
     assert.equal(findMpTables((a) => pc.physical.read(a, 1)), null);
+  });
+
+  it('the ACPI tables are there too: an RSDP found by the 0xE0000-0xFFFFF scan leads to FADT, MADT, HPET', () => {
+    const pc = new PcMachine({ ramSize: 32 << 20, cpus: 3, clock: VirtualClock.deterministic() });
+    const read = (a: number, n: number) => pc.physical.dump(a, n);
+    // The OS's scan: "RSD PTR " on a 16-byte boundary of 0xE0000-0xFFFFF, checksum over 20 bytes.
+    let rsdp: number | null = null;
+    for (let a = 0xe0000; a < 0x100000 && rsdp === null; a += 16) {
+      const b = read(a, 20);
+      if (String.fromCharCode(...b.subarray(0, 8)) === 'RSD PTR ' && (b.reduce((x, y) => x + y, 0) & 0xff) === 0) rsdp = a;
+    }
+    assert.ok(rsdp !== null, 'RSDP found');
+    const w = walkTables(read, rsdp);
+    assert.deepEqual([...w.rsdtEntries.keys()], ['FACP', 'APIC', 'HPET']);
+    for (const [name, t] of w.tables) if (name !== 'FACS') assert.equal(t.bytes.reduce((a, b) => a + b, 0) & 0xff, 0, `${name} checksum`);
+    const madt = w.tables.get('APIC')!.bytes;
+    const cpus = [];
+    for (let o = 44; o < madt.length; o += madt[o + 1]!) if (madt[o] === 0) cpus.push(madt[o + 3]);
+    assert.deepEqual(cpus, [0, 1, 2], 'MADT: the three local APICs');
+    const fadt = w.tables.get('FACP')!.bytes;
+    assert.equal(new DataView(fadt.buffer, fadt.byteOffset).getUint32(76, true), 0x608, 'FADT PM timer block');
+    assert.ok(w.rsdpAddress >= 0xf0000 && [...w.tables.values()].every((t) => t.address >= 0xf0000 && t.address < 0x100000), 'all in the ROM F segment');
+    assert.deepEqual([...pc.physical.dump(0xe0000, 16)], new Array(16).fill(0xff), 'a 64 KiB ROM leaves the E segment open bus');
   });
 });
