@@ -49,7 +49,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'hdc', names: ['-hdc'], arg: 'FILE', group: 'Drives', help: 'raw disk image on IDE secondary master' },
   { key: 'hdd', names: ['-hdd'], arg: 'FILE', group: 'Drives', help: 'raw disk image on IDE secondary slave' },
   { key: 'cdrom', names: ['-cdrom'], arg: 'FILE', group: 'Drives', help: 'ISO image on an ATAPI CD-ROM at IDE secondary master (read-only)' },
-  { key: 'drive', names: ['-drive'], arg: 'SPEC', repeatable: true, group: 'Drives', help: 'file=PATH[,format=raw][,if=ide][,media=disk|cdrom][,index=0-3][,readonly=on][,snapshot=on]' },
+  { key: 'drive', names: ['-drive'], arg: 'SPEC', repeatable: true, group: 'Drives', help: 'file=PATH[,format=raw][,if=ide|virtio][,media=disk|cdrom][,index=0-3][,readonly=on][,snapshot=on][,serial=ID]' },
   { key: 'snapshot', names: ['-snapshot'], group: 'Drives', help: 'keep disk writes in memory: the image files are never modified' },
 
   { key: 'nographic', names: ['-nographic'], group: 'Console', help: 'serial port on stdio and the firmware console on it (x86vm has no display, so this is also the default)' },

@@ -27,6 +27,16 @@ export interface DriveConfig {
   origin: string;
 }
 
+/** A -drive if=virtio disk: a virtio-blk-pci function on PCI slot 4, 5, ... in command line order. */
+export interface VirtioDriveConfig {
+  file: string;
+  readOnly: boolean;
+  snapshot: boolean;
+  /** serial=: what the device answers to VIRTIO_BLK_T_GET_ID (null: none). */
+  serial: string | null;
+  origin: string;
+}
+
 export type SerialConfig = { kind: 'stdio' } | { kind: 'file'; path: string } | { kind: 'none' };
 
 export interface MachineConfig {
@@ -40,6 +50,7 @@ export interface MachineConfig {
   initrd: string | null;
   append: string | null;
   drives: DriveConfig[];
+  virtioDrives: VirtioDriveConfig[];
   bootOrder: BootDevice[] | null;
   /** SeaBIOS's boot menu (-boot menu=on) and its wait in ms (splash-time=; null: SeaBIOS's default). */
   bootMenu: { enabled: boolean; waitMs: number | null };
@@ -182,13 +193,19 @@ function parseSerial(text: string): SerialConfig {
   throw new UsageError(`-serial ${text}: not a serial backend this build has; use stdio, file:PATH or none`);
 }
 
-function parseDrive(text: string, snapshotAll: boolean): Omit<DriveConfig, 'index'> & { index: number | null } {
+type ParsedDrive =
+  | ({ kind: 'ide' } & Omit<DriveConfig, 'index'> & { index: number | null })
+  | ({ kind: 'virtio' } & VirtioDriveConfig);
+
+function parseDrive(text: string, snapshotAll: boolean): ParsedDrive {
   const kv = parseKeyValues(text, 'file', '-drive');
   let file: string | null = null;
   let media: 'disk' | 'cdrom' = 'disk';
   let index: number | null = null;
   let readOnly = false;
   let snapshot = snapshotAll;
+  let iface: 'ide' | 'virtio' = 'ide';
+  let serial: string | null = null;
   for (const [key, value] of kv) {
     switch (key) {
       case 'file': file = value; break;
@@ -196,8 +213,8 @@ function parseDrive(text: string, snapshotAll: boolean): Omit<DriveConfig, 'inde
         if (value !== 'raw') throw new UsageError(`-drive format=${value}: only raw images are supported; convert with qemu-img convert -O raw IMAGE out.img`);
         break;
       case 'if':
-        if (value === 'virtio') throw new UsageError('-drive if=virtio: virtio block devices are not supported yet; use if=ide');
-        if (value !== 'ide') throw new UsageError(`-drive if=${value}: only if=ide is supported`);
+        if (value !== 'ide' && value !== 'virtio') throw new UsageError(`-drive if=${value}: only if=ide and if=virtio are supported`);
+        iface = value;
         break;
       case 'media':
         if (value !== 'disk' && value !== 'cdrom') throw new UsageError(`-drive media=${value}: use media=disk or media=cdrom`);
@@ -209,12 +226,23 @@ function parseDrive(text: string, snapshotAll: boolean): Omit<DriveConfig, 'inde
         break;
       case 'readonly': readOnly = onOff(value, '-drive readonly'); break;
       case 'snapshot': snapshot = onOff(value, '-drive snapshot'); break;
+      case 'serial':
+        // VIRTIO_BLK_ID_BYTES: the device ID string is at most 20 bytes.
+        if (!/^[\x20-\x7e]{1,20}$/.test(value)) throw new UsageError(`-drive serial=${value}: use 1 to 20 printable ASCII characters`);
+        serial = value;
+        break;
       case 'cache': case 'aio': case 'discard': case 'id': break; // accepted, no effect here
-      default: throw new UsageError(`-drive ${text}: unknown key '${key}'; keys: file, format, if, media, index, readonly, snapshot`);
+      default: throw new UsageError(`-drive ${text}: unknown key '${key}'; keys: file, format, if, media, index, readonly, snapshot, serial`);
     }
   }
   if (file === null || file === '') throw new UsageError(`-drive ${text}: no file=PATH given`);
-  return { file, media, index, readOnly, snapshot, origin: '-drive' };
+  if (iface === 'virtio') {
+    if (media === 'cdrom') throw new UsageError(`-drive ${text}: a virtio block device is a disk; put CD-ROMs on IDE (if=ide,media=cdrom)`);
+    if (index !== null) throw new UsageError(`-drive ${text}: index= picks an IDE position; virtio disks take PCI slots 4, 5, ... in command line order`);
+    return { kind: 'virtio', file, readOnly, snapshot, serial, origin: '-drive' };
+  }
+  if (serial !== null) throw new UsageError(`-drive ${text}: serial= is supported with if=virtio only`);
+  return { kind: 'ide', file, media, index, readOnly, snapshot, origin: '-drive' };
 }
 
 /** Parse argv (without node and the script). Throws UsageError. */
@@ -371,6 +399,7 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   const snapshot = has('snapshot');
   const fixed: Record<string, number> = { hda: 0, hdb: 1, hdc: 2, hdd: 3, cdrom: 2 };
   const drives: DriveConfig[] = [];
+  const virtioDrives: VirtioDriveConfig[] = [];
   const pending: (Omit<DriveConfig, 'index'> & { index: number | null })[] = [];
   for (const g of given) {
     if (g.key in fixed) {
@@ -378,7 +407,14 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
       const media = g.key === 'cdrom' ? 'cdrom' : 'disk';
       pending.push({ file: g.value, media, index: fixed[g.key]!, readOnly: media === 'cdrom', snapshot, origin: g.name });
     } else if (g.key === 'drive') {
-      const d = parseDrive(g.value, snapshot);
+      const parsed = parseDrive(g.value, snapshot);
+      if (parsed.kind === 'virtio') {
+        if (virtioDrives.length >= 28) throw new UsageError(`-drive ${g.value}: the PCI bus has room for 28 virtio disks (slots 4 to 31)`);
+        const { kind: _virtio, ...d } = parsed;
+        virtioDrives.push(d);
+        continue;
+      }
+      const { kind: _ide, ...d } = parsed;
       if (d.media === 'cdrom') d.readOnly = true;
       pending.push(d);
     }
@@ -417,7 +453,7 @@ export function parseCommandLine(argv: readonly string[]): CliConfig {
   return {
     mode: 'machine',
     machine: {
-      ramSize, cpus, cpuModel, cpuFlags, bios: last('bios'), kernel, initrd, append, drives, bootOrder, bootMenu, rebootTimeoutMs, snapshot, nographic,
+      ramSize, cpus, cpuModel, cpuFlags, bios: last('bios'), kernel, initrd, append, drives, virtioDrives, bootOrder, bootMenu, rebootTimeoutMs, snapshot, nographic,
       serial, noReboot: has('no-reboot'), debugExit, pcTestdev, trace, traceFile, guest,
     },
   };

@@ -7,7 +7,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, re
 import { dirname, join } from 'node:path';
 import { ExitReason } from '../cpu/cpu.js';
 import { customizeCpuModel } from '../cpu/cpuid.js';
-import { PcMachine } from '../machine/pc.js';
+import { PcMachine, type VirtioDriveSpec } from '../machine/pc.js';
 import { DiskOpenError, openDiskImage, type DiskBackend } from '../backends/disk/index.js';
 import type { IdeDriveSpec } from '../devices/ide/piix-ide.js';
 import { pcAcpiConfig } from '../devices/acpi/config.js';
@@ -95,36 +95,47 @@ function loadFirmware(config: MachineConfig): Uint8Array {
   return bios;
 }
 
-function openDrives(config: MachineConfig): { specs: IdeDriveSpec[]; backends: DiskBackend[] } {
+function openDrives(config: MachineConfig): { specs: IdeDriveSpec[]; virtio: VirtioDriveSpec[]; backends: DiskBackend[] } {
   const backends: DiskBackend[] = [];
   const specs: IdeDriveSpec[] = [];
+  const virtio: VirtioDriveSpec[] = [];
+  /** Open one image as a user mistake would be reported: one line naming the option and the file. */
+  const open = (d: { file: string; origin: string; snapshot: boolean; readOnly: boolean }, cdrom: boolean): DiskBackend => {
+    const label = `${d.origin} ${d.file}`;
+    let backend: DiskBackend;
+    try {
+      backend = openDiskImage(d.file, { cdrom, snapshot: d.snapshot && !cdrom, readOnly: d.readOnly });
+    } catch (e) {
+      const reason = e instanceof DiskOpenError ? e.message.replace(/^cannot open disk image .*?: /, '') : fileProblem(e);
+      const hint = reason === 'permission denied'
+        ? (d.snapshot || d.readOnly ? 'check its permissions' : 'check its permissions, or add -snapshot to keep writes in memory')
+        : 'check the path';
+      throw new UsageError(`${label}: cannot open the image (${reason}); ${hint}`);
+    }
+    backends.push(backend);
+    if (backend.length === 0) throw new UsageError(`${label}: the image is empty; create one with e.g. truncate -s 64M ${d.file}`);
+    try {
+      backend.read(0, new Uint8Array(Math.min(backend.sectorSize, backend.length)));
+    } catch (e) {
+      throw new UsageError(`${label}: the image cannot be read (${fileProblem(e)}); check the file`);
+    }
+    return backend;
+  };
   try {
     for (const d of config.drives) {
-      const label = `${d.origin} ${d.file}`;
-      let backend: DiskBackend;
-      try {
-        backend = openDiskImage(d.file, { cdrom: d.media === 'cdrom', snapshot: d.snapshot && d.media === 'disk', readOnly: d.readOnly });
-      } catch (e) {
-        const reason = e instanceof DiskOpenError ? e.message.replace(/^cannot open disk image .*?: /, '') : fileProblem(e);
-        const hint = reason === 'permission denied'
-          ? (d.snapshot || d.readOnly ? 'check its permissions' : 'check its permissions, or add -snapshot to keep writes in memory')
-          : 'check the path';
-        throw new UsageError(`${label}: cannot open the image (${reason}); ${hint}`);
-      }
-      backends.push(backend);
-      if (backend.length === 0) throw new UsageError(`${label}: the image is empty; create one with e.g. truncate -s 64M ${d.file}`);
-      try {
-        backend.read(0, new Uint8Array(Math.min(backend.sectorSize, backend.length)));
-      } catch (e) {
-        throw new UsageError(`${label}: the image cannot be read (${fileProblem(e)}); check the file`);
-      }
+      const backend = open(d, d.media === 'cdrom');
       specs.push({ channel: (d.index >> 1) as 0 | 1, position: (d.index & 1) as 0 | 1, kind: d.media, backend });
+    }
+    for (const d of config.virtioDrives) {
+      const backend = open({ ...d, origin: `${d.origin} if=virtio` }, false);
+      if (backend.length < 512) throw new UsageError(`${d.origin} ${d.file}: the image is smaller than one 512-byte sector; a virtio disk needs at least one`);
+      virtio.push({ backend, serial: d.serial ?? undefined });
     }
   } catch (e) {
     for (const b of backends) b.close();
     throw e;
   }
-  return { specs, backends };
+  return { specs, virtio, backends };
 }
 
 /** A -kernel image (Linux bzImage or Multiboot) with its -initrd / module files, read and recognised. */
@@ -250,7 +261,7 @@ export async function runMachine(config: MachineConfig, io: CliStreams): Promise
   const bios = kernel === null || kernel.linuxboot !== null ? loadFirmware(config) : undefined;
   if (config.serial.kind === 'file') checkCreatable('-serial', config.serial.path);
   if (config.traceFile !== null) checkCreatable('-D', config.traceFile);
-  const { specs, backends } = openDrives(config);
+  const { specs, virtio, backends } = openDrives(config);
   const closeDisks = () => {
     for (const b of backends) {
       try { b.flush(); } catch { /* reported by the guest's device already */ }
@@ -280,7 +291,7 @@ export async function runMachine(config: MachineConfig, io: CliStreams): Promise
       bootOrder: config.bootOrder ?? undefined,
       bootMenu: { enabled: config.bootMenu.enabled, waitMs: config.bootMenu.waitMs ?? undefined },
       rebootTimeoutMs: config.rebootTimeoutMs,
-      drives: { ide: specs },
+      drives: { ide: specs, virtio },
       debugExitPorts: config.debugExit ?? undefined,
       pcTestdev: config.pcTestdev,
       onDebugExit: config.debugExit ? (status) => {

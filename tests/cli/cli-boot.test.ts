@@ -2,7 +2,7 @@
  * The command line booting Debian's SeaBIOS on the pc board, in real time, each run bounded:
  * -nographic shows the SeaBIOS banner on stdout; a boot sector (nasm) that writes a sector through
  * INT 13h and powers off through ACPI leaves the image byte-identical under -snapshot (and changes
- * it without); -no-reboot, isa-debug-exit, -d int, Ctrl-A x and the monitor.
+ * it without), on IDE and on a virtio disk (-drive if=virtio); -no-reboot, isa-debug-exit, -d int, Ctrl-A x and the monitor.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -122,6 +122,21 @@ describe('x86vm booting SeaBIOS from the command line', { concurrency: 3 }, () =
     assert.match(run.stdout, /SECTOR-WRITTEN/);
     const after = readFileSync(image);
     assert.deepEqual([...after.subarray(512, 1024)], new Array(512).fill(0x57), 'sector 1 holds the written bytes');
+  });
+
+  it('-drive if=virtio: SeaBIOS boots the virtio disk; -snapshot keeps the image, without it the write lands', { skip: skipDisk }, async () => {
+    const image = join(dir, 'virtio.img');
+    writeFileSync(image, bootImage(WRITE_AND_POWER_OFF));
+    const before = sha(image);
+    const snap = await runCli(['-nographic', '-snapshot', '-drive', `file=${image},format=raw,if=virtio`], { timeoutMs: 30_000 });
+    assert.equal(snap.code, 0, `power-off ends the run with status 0; stderr: ${snap.stderr}`);
+    assert.match(snap.stdout, /Booting from Hard Disk/);
+    assert.match(snap.stdout, /SECTOR-WRITTEN/);
+    assert.equal(sha(image), before, 'the image is unchanged');
+    const real = await runCli(['-nographic', '-drive', `file=${image},if=virtio`], { timeoutMs: 30_000 });
+    assert.equal(real.code, 0, real.stderr);
+    assert.match(real.stdout, /SECTOR-WRITTEN/);
+    assert.deepEqual([...readFileSync(image).subarray(512, 1024)], new Array(512).fill(0x57), 'sector 1 holds the written bytes');
   });
 
   it('-no-reboot ends the run when the guest resets; -d int logs INT 13h to the -D file', { skip: skipDisk }, async () => {

@@ -89,7 +89,9 @@ describe('x86vm command line: errors are one line and exit status 2', { concurre
   });
 
   it('unsupported drive kinds and formats', async () => {
-    oneLineError(await runCli(['-drive', 'file=x.img,if=virtio']), /virtio.*not supported yet/);
+    oneLineError(await runCli(['-drive', 'file=x.img,if=scsi']), /-drive if=scsi: only if=ide and if=virtio are supported/);
+    oneLineError(await runCli(['-drive', 'file=x.img,if=virtio,media=cdrom']), /virtio block device is a disk.*if=ide,media=cdrom/);
+    oneLineError(await runCli(['-drive', 'file=missing.img,if=virtio']), /-drive if=virtio missing\.img: cannot open the image \(no such file\)/);
     oneLineError(await runCli(['-drive', 'file=x.img,format=qcow2']), /only raw images.*qemu-img convert/);
     oneLineError(await runCli(['-hda', 'a.img', '-drive', 'file=b.img,index=0']), /position 0 is already used/);
   });

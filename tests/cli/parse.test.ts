@@ -58,6 +58,25 @@ describe('command line parsing', () => {
     assert.throws(() => machine('-hda', 'a', '-hdb', 'b', '-hdc', 'c', '-hdd', 'd', '-drive', 'file=e'), /all four IDE positions/);
   });
 
+  it('drives: if=virtio disks are listed apart, in command line order, with readonly/snapshot/serial', () => {
+    const m = machine('-snapshot', '-drive', 'file=v1.img,if=virtio,format=raw', '-hda', 'a.img',
+      '-drive', 'if=virtio,file=v2.img,readonly=on,snapshot=off,serial=VD-2');
+    assert.deepEqual(m.drives.map((d) => [d.index, d.file]), [[0, 'a.img']]);
+    assert.deepEqual(m.virtioDrives, [
+      { file: 'v1.img', readOnly: false, snapshot: true, serial: null, origin: '-drive' },
+      { file: 'v2.img', readOnly: true, snapshot: false, serial: 'VD-2', origin: '-drive' },
+    ]);
+    assert.deepEqual(machine('-hda', 'a.img').virtioDrives, []);
+    // Four IDE positions do not limit virtio disks.
+    assert.equal(machine('-hda', 'a', '-hdb', 'b', '-hdc', 'c', '-hdd', 'd', '-drive', 'file=e,if=virtio').virtioDrives.length, 1);
+    assert.throws(() => machine('-drive', 'file=x,if=virtio,media=cdrom'), /virtio block device is a disk/);
+    assert.throws(() => machine('-drive', 'file=x,if=virtio,index=1'), /PCI slots 4, 5/);
+    assert.throws(() => machine('-drive', 'file=x,serial=ABC'), /serial= is supported with if=virtio only/);
+    assert.throws(() => machine('-drive', 'file=x,if=virtio,serial=123456789012345678901'), /1 to 20 printable/);
+    assert.throws(() => machine('-drive', 'file=x,if=scsi'), /only if=ide and if=virtio are supported/);
+    assert.throws(() => machine(...Array.from({ length: 29 }, (_, i) => ['-drive', `file=d${i},if=virtio`]).flat()), /room for 28 virtio disks/);
+  });
+
   it('-boot menu, splash-time and reboot-timeout (QEMU\'s keys and ranges)', () => {
     const plain = machine('-hda', 'a.img');
     assert.deepEqual([plain.bootOrder, plain.bootMenu, plain.rebootTimeoutMs], [null, { enabled: false, waitMs: null }, -1]);
