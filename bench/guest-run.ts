@@ -3,7 +3,7 @@
  * started by the harness (bench/guests.ts). Prints JSON lines (bench/protocol.ts) on stdout: one per
  * marker seen on COM1, then an exit line; the console output goes to stderr.
  *
- *   tsx bench/guest-run.ts --kernel K --initrd I [--cmdline C] [--cpus N] [--memory MiB]
+ *   tsx bench/guest-run.ts --kernel K --initrd I [--cmdline C] [--decompress guest|host] [--cpus N] [--memory MiB]
  *                          --marker name=text ... [--timeout S] [--clock deterministic|realtime]
  *   tsx bench/guest-run.ts --bios ROM --marker ...        firmware boot (e.g. protocol.ts's tinyRom)
  *   tsx bench/guest-run.ts --idle S                       the idle measurement of bench/idle.ts
@@ -17,6 +17,7 @@ import { VirtualClock } from '../src/machine/clock.js';
 import { BufferCharBackend } from '../src/backends/char.js';
 import { bootLinux } from '../src/machine/boot/linux.js';
 import { pcAcpiConfig } from '../src/devices/acpi/config.js';
+import { DEFAULT_GUEST_CMDLINE } from '../src/machine/boot/default-guest.js';
 import { emit, MarkerWatcher, parseMarkers, sample } from './protocol.js';
 import { runIdle } from './idle.js';
 
@@ -24,7 +25,8 @@ const { values } = parseArgs({
   options: {
     kernel: { type: 'string' },
     initrd: { type: 'string' },
-    cmdline: { type: 'string', default: 'console=ttyS0 nokaslr lpj=3999972 quiet' },
+    cmdline: { type: 'string', default: DEFAULT_GUEST_CMDLINE },
+    decompress: { type: 'string', default: 'guest' },
     bios: { type: 'string' },
     cpus: { type: 'string', default: '1' },
     memory: { type: 'string', default: '256' },
@@ -67,6 +69,7 @@ if (values.kernel) {
     cmdline: values.cmdline!,
     acpi: pcAcpiConfig(cpus, pc.ramBelow4g),
     entry: 'auto',
+    decompress: values.decompress === 'host' ? 'host' : 'guest',
   });
 }
 

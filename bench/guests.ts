@@ -80,6 +80,8 @@ export interface GuestOptions {
   tinyLoops: number;
   memoryMiB: number;
   cmdline: string;
+  /** Where x86vm decompresses the kernel (bench/run.ts --decompress). */
+  decompress: 'guest' | 'host';
   /** Echo the guests' consoles to stderr. */
   verbose: boolean;
   /** Where the initramfs images and ROMs are written. */
@@ -321,6 +323,7 @@ async function runOnce(system: SystemName, workload: GuestWorkload, prepared: Pr
   }
   const guestArgs = [
     ...(prepared.kernel ? ['--kernel', prepared.kernel, '--initrd', prepared.initrd!, '--cmdline', options.cmdline] : []),
+    ...(system === 'x86vm' && prepared.kernel ? ['--decompress', options.decompress] : []),
     ...markerArgs, '--memory', String(options.memoryMiB), '--timeout', String(options.timeout),
   ];
   switch (system) {

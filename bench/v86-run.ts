@@ -8,6 +8,7 @@
  * v86 carries no BIOS in its package: the harness passes Debian's SeaBIOS bios.bin and
  * vgabios-stdvga.bin. The instruction count is v86's own counter (get_instruction_counter).
  */
+import { DEFAULT_GUEST_CMDLINE } from '../src/machine/boot/default-guest.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,7 @@ const { values } = parseArgs({
   options: {
     kernel: { type: 'string' },
     initrd: { type: 'string' },
-    cmdline: { type: 'string', default: 'console=ttyS0 nokaslr lpj=3999972 quiet' },
+    cmdline: { type: 'string', default: DEFAULT_GUEST_CMDLINE },
     bios: { type: 'string' },
     'vga-bios': { type: 'string' },
     memory: { type: 'string', default: '256' },
