@@ -7,10 +7,18 @@ export interface DmaMemory {
   write(phys: number, data: Uint8Array): void;
 }
 
-/** A DmaMemory over anything with PhysicalMemory's dump/load shape. */
-export function dmaFrom(memory: { dump(phys: number, length: number): Uint8Array; load(phys: number, data: Uint8Array): void }): DmaMemory {
+/**
+ * A DmaMemory over anything with PhysicalMemory's dump/load shape; its `dmaWrite` (ROM and
+ * write-protected shadow RAM are not written, as for a CPU store) is used when it has one.
+ */
+export function dmaFrom(memory: {
+  dump(phys: number, length: number): Uint8Array;
+  load(phys: number, data: Uint8Array): void;
+  dmaWrite?(phys: number, data: Uint8Array): void;
+}): DmaMemory {
+  const write = memory.dmaWrite ? memory.dmaWrite.bind(memory) : memory.load.bind(memory);
   return {
     read: (phys, length) => memory.dump(phys, length),
-    write: (phys, data) => memory.load(phys, data),
+    write: (phys, data) => write(phys, data),
   };
 }

@@ -282,6 +282,27 @@ export class PhysicalMemory {
     }
   }
 
+  /**
+   * A bus master's write (device DMA): like the CPU's stores, it lands in RAM and in shadow RAM
+   * whose PAM range is write-enabled, reaches MMIO handlers, and is dropped on ROM and unmapped
+   * addresses (unlike `load`, which fills ROM for loaders).
+   */
+  dmaWrite(phys: number, data: Uint8Array): void {
+    for (let i = 0; i < data.length;) {
+      const at = phys + i;
+      const chunk = Math.min(PAGE_SIZE - (at & PAGE_MASK), data.length - i);
+      const region = this.regionAt(at);
+      if (region && region.writeHost >= 0) {
+        const page = Math.floor(at / PAGE_SIZE);
+        if (page < LOW_PAGES && this.codePages[page] !== 0) this.onCodeWrite(page);
+        this.bytes.set(data.subarray(i, i + chunk), region.writeHost + (at - region.start));
+      } else if (region && region.kind === RegionKind.Mmio) {
+        for (let j = 0; j < chunk; j++) this.write(at + j, 1, data[i + j]!);
+      }
+      i += chunk;
+    }
+  }
+
   /** Copy bytes out of guest-physical memory. */
   dump(phys: number, length: number): Uint8Array {
     const out = new Uint8Array(length);

@@ -104,6 +104,19 @@ describe('virtio-blk on the pc board', () => {
     assert.equal(pc.gsi(11).level, false);
   });
 
+  it('DMA into the BIOS ROM is dropped; into RAM it lands', () => {
+    const disk = new MemoryDiskBackend(1 << 20);
+    disk.data.fill(0x99, 0, 512);
+    const pc = new PcMachine({ ramSize: 16 << 20, drives: { ide: [], virtio: [{ backend: disk }] } });
+    const dev = driver(pc, 4, 0xc000, 0x100000);
+    const resetVector = () => [0, 1, 2, 3].map((i) => pc.physical.read(0xfffffff0 + i, 1));
+    const before = resetVector();
+    assert.equal(dev.read(0, 0xfffffe00), 0, 'the request completes');
+    assert.deepEqual(resetVector(), before, 'the ROM is unchanged');
+    assert.equal(dev.read(0, 0x300000), 0);
+    assert.ok(pc.ramView(0x300000, 512).every((b) => b === 0x99));
+  });
+
   it('a BAR placed over another device decodes nothing; a board reset unassigns the BARs', () => {
     const pc = new PcMachine({ ramSize: 16 << 20, drives: { ide: [], virtio: [{ backend: new MemoryDiskBackend(1 << 20) }] } });
     config(pc, 4, 0x10, 4, 0x3f8); // over COM1 (0x3F8 is not 64-byte aligned: the BAR keeps 0x3C0)
