@@ -1,5 +1,5 @@
 import type { Cpu } from '../cpu.js';
-import type { Instr } from '../decode/instr.js';
+import { OpKind, type Instr } from '../decode/instr.js';
 import { condition, getFlags, LazyOp, setLazy, setLazy64, CF, PF, AF, ZF, SF } from './flags.js';
 import { I_LAZY_OP, I_RFLAGS } from '../state/cpu-state.js';
 import { truncate } from './alu.js';
@@ -51,12 +51,16 @@ export function xadd(cpu: Cpu, ins: Instr): void {
     const lo = sum | 0, hi = (aHi + bHi + (sum > 0xffffffff ? 1 : 0)) | 0;
     cpu.writeDest(ins, lo, hi);
     cpu.setReg(ins.reg1, size, a, aHi);
+    if (ins.kind0 === OpKind.Reg && ins.reg0 === ins.reg1) cpu.writeDest(ins, lo, hi);
     setLazy64(cpu.s, LazyOp.Add, lo, hi, a, aHi, b, bHi);
     return;
   }
   const r = truncate(a + b, size);
   cpu.writeDest(ins, r, 0);
   cpu.setReg(ins.reg1, size, a, 0);
+  // SDM Vol. 2, XADD: "SRC ← DEST; DEST ← TEMP": with the same register as both operands, DEST
+  // (the sum) is written last.
+  if (ins.kind0 === OpKind.Reg && ins.reg0 === ins.reg1) cpu.writeDest(ins, r, 0);
   setLazy(cpu.s, LazyOp.Add, size, r, a, b);
 }
 
