@@ -13,6 +13,7 @@ import type { IdeDriveSpec } from '../devices/ide/piix-ide.js';
 import { pcAcpiConfig } from '../devices/acpi/config.js';
 import { bootLinux, HDRS_MAGIC, parseBzImage } from '../machine/boot/linux.js';
 import { installLinuxFwCfg } from '../machine/boot/fwcfg-linux.js';
+import { installMultibootFwCfg } from '../machine/boot/fwcfg-multiboot.js';
 import { cacheDir } from '../fetch/apt.js';
 import { fetchGuest, FetchError } from '../fetch/index.js';
 import { defaultInitramfs } from '../machine/boot/initramfs.js';
@@ -144,20 +145,24 @@ interface KernelImage {
   image: Uint8Array;
   initrd: Uint8Array | null;
   modules: MultibootModule[];
-  /** With -bios: QEMU's linuxboot_dma.bin, the option ROM through which SeaBIOS boots the kernel. */
-  linuxboot: Uint8Array | null;
+  /**
+   * With -bios: QEMU's option ROM through which SeaBIOS boots the kernel (linuxboot_dma.bin for
+   * Linux, multiboot_dma.bin for Multiboot).
+   */
+  optionRom: Uint8Array | null;
 }
 
 /** Where Debian's qemu-system-data installs QEMU's Linux loader option ROM. */
-const LINUXBOOT_ROM = '/usr/share/qemu/linuxboot_dma.bin';
+const QEMU_ROM_DIR = '/usr/share/qemu';
+const LINUXBOOT_ROM = 'linuxboot_dma.bin', MULTIBOOT_ROM = 'multiboot_dma.bin';
 
-/** QEMU's linuxboot_dma.bin: installed, or unpacked by x86vm's package fetcher into its cache. */
-function findLinuxbootRom(): string | null {
-  if (existsSync(LINUXBOOT_ROM)) return LINUXBOOT_ROM;
+/** One of QEMU's option ROMs: installed, or unpacked by x86vm's package fetcher into its cache. */
+function findQemuRom(name: string): string | null {
+  if (existsSync(join(QEMU_ROM_DIR, name))) return join(QEMU_ROM_DIR, name);
   const files = join(cacheDir(), 'files');
   try {
     for (const entry of readdirSync(files).filter((e) => e.startsWith('qemu-system-data_')).sort().reverse()) {
-      const path = join(files, entry, 'linuxboot_dma.bin');
+      const path = join(files, entry, name);
       if (existsSync(path)) return path;
     }
   } catch {
@@ -175,6 +180,15 @@ function readFileFor(option: string, path: string): Uint8Array {
   }
 }
 
+/** QEMU's way for -kernel with -bios: the firmware loads the kernel from fw_cfg with QEMU's option ROM. */
+function readQemuRom(name: string): Uint8Array {
+  const rom = findQemuRom(name);
+  if (rom === null) {
+    throw new UsageError(`-kernel with -bios needs QEMU's option ROM ${join(QEMU_ROM_DIR, name)} (apt-get install qemu-system-data); or drop -bios to boot the kernel directly`);
+  }
+  return readFileFor('-kernel with -bios: the option ROM', rom);
+}
+
 function readKernel(config: MachineConfig): KernelImage {
   const path = config.kernel!;
   const image = readFileFor('-kernel', path);
@@ -189,21 +203,12 @@ function readKernel(config: MachineConfig): KernelImage {
   }
   if (isLinux) {
     const initrd = config.initrd !== null ? readFileFor('-initrd', config.initrd) : null;
-    let linuxboot: Uint8Array | null = null;
-    if (config.bios !== null) {
-      // QEMU's way: the firmware loads the kernel from fw_cfg with QEMU's option ROM.
-      const rom = findLinuxbootRom();
-      if (rom === null) {
-        throw new UsageError(`-kernel with -bios needs QEMU's option ROM ${LINUXBOOT_ROM} (apt-get install qemu-system-data); or drop -bios to boot the kernel directly`);
-      }
-      linuxboot = readFileFor('-kernel with -bios: the option ROM', rom);
-    }
-    return { kind: 'linux', image, initrd, modules: [], linuxboot };
+    const optionRom = config.bios !== null ? readQemuRom(LINUXBOOT_ROM) : null;
+    return { kind: 'linux', image, initrd, modules: [], optionRom };
   }
   if (findMultibootHeader(image) === null) {
     throw new UsageError(`-kernel ${path}: neither a Linux bzImage nor a Multiboot kernel; give a bzImage (e.g. /boot/vmlinuz-*) or boot a disk image with -hda`);
   }
-  if (config.bios !== null) throw new UsageError(`-kernel ${path}: a Multiboot kernel boots directly, without firmware; drop -bios`);
   // Multiboot: -initrd lists the modules, "file args,file args" (QEMU's convention).
   const modules: MultibootModule[] = [];
   if (config.initrd !== null) {
@@ -213,7 +218,8 @@ function readKernel(config: MachineConfig): KernelImage {
       modules.push({ data: readFileFor('-initrd', file), cmdline: [file, ...args].join(' ') });
     }
   }
-  return { kind: 'multiboot', image, initrd: null, modules, linuxboot: null };
+  const optionRom = config.bios !== null ? readQemuRom(MULTIBOOT_ROM) : null;
+  return { kind: 'multiboot', image, initrd: null, modules, optionRom };
 }
 
 /**
@@ -231,7 +237,7 @@ async function defaultGuest(config: MachineConfig, io: CliStreams): Promise<Kern
   const image = readFileFor('--guest kernel', files.kernel);
   const initrd = defaultInitramfs(readFileFor('--guest busybox', files.busybox));
   config.append = [DEFAULT_GUEST_CMDLINE, config.append ?? ''].join(' ').trim();
-  return { kind: 'linux', image, initrd, modules: [], linuxboot: null };
+  return { kind: 'linux', image, initrd, modules: [], optionRom: null };
 }
 
 /** Opens (creates) an output file after all checks passed; remembers it for removal on a later failure. */
@@ -258,7 +264,7 @@ class CreatedFiles {
 export async function runMachine(config: MachineConfig, io: CliStreams): Promise<number> {
   // 1. Every input file, before anything is created.
   const kernel = config.guest !== null ? await defaultGuest(config, io) : config.kernel !== null ? readKernel(config) : null;
-  const bios = kernel === null || kernel.linuxboot !== null ? loadFirmware(config) : undefined;
+  const bios = kernel === null || kernel.optionRom !== null ? loadFirmware(config) : undefined;
   if (config.serial.kind === 'file') checkCreatable('-serial', config.serial.path);
   if (config.traceFile !== null) checkCreatable('-D', config.traceFile);
   const { specs, virtio, backends } = openDrives(config);
@@ -314,8 +320,10 @@ export async function runMachine(config: MachineConfig, io: CliStreams): Promise
     // Firmware-less boot: the loader places the kernel now and again after every guest reset
     // (with -bios: fw_cfg items the firmware loads the kernel from, as QEMU does).
     try {
-      if (kernel.linuxboot !== null) {
-        installLinuxFwCfg(pc.fwCfg, { kernel: kernel.image, initrd: kernel.initrd, cmdline: config.append ?? '', linuxboot: kernel.linuxboot, ramBelow4g: pc.ramBelow4g });
+      if (kernel.optionRom !== null && kernel.kind === 'multiboot') {
+        installMultibootFwCfg(pc.fwCfg, { kernel: kernel.image, cmdline: [config.kernel, config.append ?? ''].join(' ').trim(), modules: kernel.modules, rom: kernel.optionRom });
+      } else if (kernel.optionRom !== null) {
+        installLinuxFwCfg(pc.fwCfg, { kernel: kernel.image, initrd: kernel.initrd, cmdline: config.append ?? '', linuxboot: kernel.optionRom, ramBelow4g: pc.ramBelow4g });
       } else if (kernel.kind === 'linux') {
         bootLinux(pc, { kernel: kernel.image, initrd: kernel.initrd, cmdline: config.append ?? '', acpi: pcAcpiConfig(config.cpus, pc.ramBelow4g) });
       } else {

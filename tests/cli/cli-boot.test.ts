@@ -23,6 +23,7 @@ function haveNasm(): boolean {
     return false;
   }
 }
+const MULTIBOOT_ROM = '/usr/share/qemu/multiboot_dma.bin';
 const skipBios = existsSync(BIOS) ? false : `Debian's SeaBIOS not found at ${BIOS} (apt-get install seabios)`;
 const skipDisk = skipBios || (haveNasm() ? false : 'nasm is not installed (apt-get install nasm)');
 
@@ -250,18 +251,20 @@ describe('x86vm -kernel (firmware-less boot)', { concurrency: 3 }, () => {
     assert.equal(run.stdout, `MULTIBOOT-CMDLINE=${kernel} hello world\n`);
   });
 
-  it('a file that is no kernel, and a Multiboot kernel with -bios: one line, exit 2', async () => {
+  it('a file that is no kernel: one line, exit 2', async () => {
     const junk = join(dir, 'junk.bin');
     writeFileSync(junk, new Uint8Array(16384).fill(0x90));
     const run = await runCli(['-kernel', junk]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^x86vm: -kernel .*junk\.bin: neither a Linux bzImage nor a Multiboot kernel.*\n$/);
+  });
+
+  it('a Multiboot kernel with -bios boots through SeaBIOS and QEMU\'s multiboot_dma.bin, as QEMU runs it', { skip: skipBios || (haveNasm() ? (existsSync(MULTIBOOT_ROM) ? false : `${MULTIBOOT_ROM} not found (apt-get install qemu-system-data)`) : 'nasm is not installed') }, async () => {
     const mb = join(dir, 'mb-bios.bin');
     writeFileSync(mb, assembleOrEmpty(MULTIBOOT_KERNEL));
-    if (haveNasm()) {
-      const both = await runCli(['-kernel', mb, '-bios', BIOS]);
-      assert.equal(both.code, 2);
-      assert.match(both.stderr, /^x86vm: -kernel .*: a Multiboot kernel boots directly, without firmware; drop -bios\n$/);
-    }
+    const run = await runCli(['-nographic', '-bios', BIOS, '-device', 'isa-debug-exit', '-kernel', mb, '-append', 'via firmware'], { timeoutMs: 60_000 });
+    assert.equal(run.code, (0x21 << 1) | 1, run.stderr);
+    assert.match(run.stdout, /SeaBIOS/);
+    assert.ok(run.stdout.endsWith(`MULTIBOOT-CMDLINE=${mb} via firmware\n`), run.stdout);
   });
 });

@@ -5,9 +5,11 @@
  * map, boot device, command line, modules, boot loader name) and enter in flat 32-bit protected mode
  * with paging off: EAX = 0x2BADB002, EBX = the information structure.
  *
- * Low-memory layout: GDT at 0x6000 (code 0x10, data 0x18, as the Linux loader), the information
- * structure and everything it points to from 0x8000 up to 0x10000. Modules follow the kernel image,
- * page-aligned.
+ * Layout, as QEMU's loader does it: nothing at fixed addresses (kernels are linked anywhere, e.g.
+ * kvm-unit-tests' realmode test at 32 KiB). The modules follow the kernel image (with its bss),
+ * page-aligned; then, on the next page, the information structure and everything it points to
+ * (strings, module list, memory map) and the GDT of the entry state (code 0x10, data 0x18, as the
+ * Linux loader). Whatever would run into the EBDA/VGA hole below 1 MiB moves to 1 MiB.
  */
 import type { Cpu } from '../../cpu/cpu.js';
 import type { PhysicalMemory } from '../../mem/physical-memory.js';
@@ -78,6 +80,8 @@ export interface MultibootInfo {
   /** Highest address the kernel image (with bss) occupies, exclusive. */
   kernelEnd: number;
   infoAddress: number;
+  /** The GDT of the entry state (inside the information area). */
+  gdtAddress: number;
   modules: { start: number; end: number }[];
   e820: E820Entry[];
 }
@@ -86,10 +90,23 @@ export interface MultibootTarget extends BoardMemory {
   physical: PhysicalMemory;
 }
 
-const INFO_BASE = 0x8000, INFO_LIMIT = 0x10000, GDT_BASE = 0x6000;
+const PAGE = 4096;
+const MIB = 0x100000;
+/** Where usable low memory ends on the board (e820.ts): the EBDA and the VGA/BIOS hole follow. */
+const LOW_RAM_END = 0x9fc00;
 
-/** Load the kernel image's segments; returns [entry, end]. */
-function loadKernel(mem: PhysicalMemory, image: Uint8Array, header: MultibootHeader): { format: MultibootInfo['format']; entry: number; end: number } {
+/** `size` bytes at `at` (page-aligned up), or at 1 MiB if they would run into the hole below it. */
+function place(at: number, size: number): number {
+  const start = Math.ceil(at / PAGE) * PAGE;
+  return start < MIB && start + size > LOW_RAM_END ? MIB : start;
+}
+
+/**
+ * The kernel as it sits in memory: from its lowest to its highest loaded address, bss included and
+ * zeroed (the a.out kludge's load/bss range, or the span of the ELF32 PT_LOAD segments, gaps zeroed,
+ * as QEMU's loader flattens it), with the entry point.
+ */
+export function multibootKernelImage(image: Uint8Array, header: MultibootHeader): { format: MultibootInfo['format']; loadAddr: number; entry: number; bytes: Uint8Array } {
   if ((header.flags & MultibootHeaderFlags.AoutKludge) !== 0) {
     const { headerAddr, loadAddr, entryAddr } = header;
     if (loadAddr > headerAddr) throw new Error('multiboot: load_addr above header_addr');
@@ -97,28 +114,37 @@ function loadKernel(mem: PhysicalMemory, image: Uint8Array, header: MultibootHea
     if (fileStart < 0) throw new Error('multiboot: header address fields point before the start of the file');
     const loadEnd = header.loadEndAddr === 0 ? loadAddr + (image.length - fileStart) : header.loadEndAddr;
     if (loadEnd < loadAddr || fileStart + (loadEnd - loadAddr) > image.length) throw new Error('multiboot: load_end_addr beyond the file');
-    mem.load(loadAddr, image.subarray(fileStart, fileStart + (loadEnd - loadAddr)));
     const bssEnd = header.bssEndAddr === 0 ? loadEnd : header.bssEndAddr;
-    if (bssEnd > loadEnd) mem.load(loadEnd, new Uint8Array(bssEnd - loadEnd));
-    return { format: 'aout-kludge', entry: entryAddr, end: Math.max(loadEnd, bssEnd) };
+    const bytes = new Uint8Array(Math.max(loadEnd, bssEnd) - loadAddr);
+    bytes.set(image.subarray(fileStart, fileStart + (loadEnd - loadAddr)));
+    return { format: 'aout-kludge', loadAddr, entry: entryAddr, bytes };
   }
   // ELF32: PT_LOAD segments at their physical addresses.
   if (u32(image, 0) !== 0x464c457f) throw new Error('multiboot: kernel is neither ELF nor has the a.out kludge address fields');
   if (image[4] !== 1) throw new Error('multiboot: only ELF32 kernels are loaded (this is ELF64; use the a.out kludge)');
   if (u16(image, 18) !== 3) throw new Error('multiboot: ELF machine is not i386');
   const phoff = u32(image, 28), phentsize = u16(image, 42), phnum = u16(image, 44);
-  let end = 0;
+  const segments: { offset: number; paddr: number; filesz: number; memsz: number }[] = [];
   for (let i = 0; i < phnum; i++) {
     const ph = phoff + i * phentsize;
     if (u32(image, ph) !== 1) continue; // PT_LOAD
-    const offset = u32(image, ph + 4), paddr = u32(image, ph + 12), filesz = u32(image, ph + 16), memsz = u32(image, ph + 20);
-    if (offset + filesz > image.length) throw new Error('multiboot: ELF segment beyond the end of the file');
-    mem.load(paddr, image.subarray(offset, offset + filesz));
-    if (memsz > filesz) mem.load(paddr + filesz, new Uint8Array(memsz - filesz));
-    end = Math.max(end, paddr + memsz);
+    const seg = { offset: u32(image, ph + 4), paddr: u32(image, ph + 12), filesz: u32(image, ph + 16), memsz: u32(image, ph + 20) };
+    if (seg.offset + seg.filesz > image.length) throw new Error('multiboot: ELF segment beyond the end of the file');
+    if (seg.memsz > 0) segments.push(seg);
   }
-  if (end === 0) throw new Error('multiboot: ELF kernel without loadable segments');
-  return { format: 'elf32', entry: u32(image, 24), end };
+  if (segments.length === 0) throw new Error('multiboot: ELF kernel without loadable segments');
+  const low = Math.min(...segments.map((g) => g.paddr)), high = Math.max(...segments.map((g) => g.paddr + g.memsz));
+  if (high - low > 0x40000000) throw new Error('multiboot: ELF segments spread over more than 1 GiB');
+  const bytes = new Uint8Array(high - low);
+  for (const g of segments) bytes.set(image.subarray(g.offset, g.offset + Math.min(g.filesz, g.memsz)), g.paddr - low);
+  return { format: 'elf32', loadAddr: low, entry: u32(image, 24), bytes };
+}
+
+/** Load the kernel image into memory; returns its format, entry point and end. */
+function loadKernel(mem: PhysicalMemory, image: Uint8Array, header: MultibootHeader): { format: MultibootInfo['format']; entry: number; end: number } {
+  const k = multibootKernelImage(image, header);
+  mem.load(k.loadAddr, k.bytes);
+  return { format: k.format, entry: k.entry, end: k.loadAddr + k.bytes.length };
 }
 
 /** Load kernel and modules, write the information structure. */
@@ -129,46 +155,46 @@ export function loadMultiboot(target: MultibootTarget, options: MultibootOptions
   const mem = target.physical;
   const kernel = loadKernel(mem, options.kernel, header);
   const e820 = buildE820(target);
+  const upper = e820.find((e) => e.address === MIB && e.type === E820Type.Ram);
+  const low = e820.find((e) => e.address === 0 && e.type === E820Type.Ram);
+  const ramEnd = upper ? upper.address + upper.length : 0;
 
-  const info = new Uint8Array(INFO_LIMIT - INFO_BASE);
-  let used = 0x80; // the structure itself; strings and tables after it
-  const alloc = (bytes: Uint8Array): number => {
-    used = Math.ceil(used / 4) * 4;
-    if (used + bytes.length > info.length) throw new Error('multiboot: command lines / module list too large');
-    info.set(bytes, used);
-    const at = INFO_BASE + used;
+  // Modules, page-aligned after the kernel.
+  let next = kernel.end;
+  const modules: { start: number; end: number }[] = [];
+  for (const m of options.modules ?? []) {
+    const start = place(next, m.data.length);
+    if (start + m.data.length > ramEnd) throw new Error('multiboot: kernel and modules do not fit in RAM');
+    mem.load(start, m.data);
+    modules.push({ start, end: start + m.data.length });
+    next = start + m.data.length;
+  }
+
+  // The information area: the structure (0x80 bytes), then what it points to, then the GDT.
+  const encoder = new TextEncoder();
+  const cstr = (text: string) => { const b = encoder.encode(text); const out = new Uint8Array(b.length + 1); out.set(b); return out; };
+  const pieces: Uint8Array[] = [];
+  const offsets: number[] = [];
+  let used = 0x80;
+  const alloc = (bytes: Uint8Array, align = 4): number => {
+    used = Math.ceil(used / align) * align;
+    offsets.push(used);
+    pieces.push(bytes);
+    const at = used;
     used += bytes.length;
     return at;
   };
-  const cstr = (s: string) => { const b = new TextEncoder().encode(s); const out = new Uint8Array(b.length + 1); out.set(b); return alloc(out); };
-
-  let flags = MultibootInfoFlags.Memory | MultibootInfoFlags.BootDevice | MultibootInfoFlags.Cmdline | MultibootInfoFlags.Modules
+  const mbi = new Uint8Array(0x80);
+  const flags = MultibootInfoFlags.Memory | MultibootInfoFlags.BootDevice | MultibootInfoFlags.Cmdline | MultibootInfoFlags.Modules
     | MultibootInfoFlags.MemoryMap | MultibootInfoFlags.BootLoaderName;
   // mem_lower: KiB from 0 (640 KiB max, minus the EBDA); mem_upper: KiB from 1 MiB to the first hole.
-  const low = e820.find((e) => e.address === 0 && e.type === E820Type.Ram);
-  const upper = e820.find((e) => e.address === 0x100000 && e.type === E820Type.Ram);
-  put32(info, 4, Math.floor((low?.length ?? 0) / 1024));
-  put32(info, 8, Math.floor((upper?.length ?? 0) / 1024));
-  put32(info, 12, options.bootDevice ?? 0x8000ffff);
-  put32(info, 16, cstr(options.cmdline ?? ''));
-
-  // Modules, page-aligned after the kernel.
-  let next = Math.ceil(kernel.end / 4096) * 4096;
-  const modules: { start: number; end: number }[] = [];
-  const list = new Uint8Array(16 * (options.modules?.length ?? 0));
-  (options.modules ?? []).forEach((m, i) => {
-    const start = next;
-    mem.load(start, m.data);
-    modules.push({ start, end: start + m.data.length });
-    put32(list, i * 16, start);
-    put32(list, i * 16 + 4, start + m.data.length);
-    put32(list, i * 16 + 8, cstr(m.cmdline ?? ''));
-    next = Math.ceil((start + m.data.length) / 4096) * 4096;
-  });
-  if (next > (upper ? upper.address + upper.length : 0)) throw new Error('multiboot: kernel and modules do not fit in RAM');
-  put32(info, 20, modules.length);
-  put32(info, 24, modules.length ? alloc(list) : 0);
-
+  put32(mbi, 4, Math.floor((low?.length ?? 0) / 1024));
+  put32(mbi, 8, Math.floor((upper?.length ?? 0) / 1024));
+  put32(mbi, 12, options.bootDevice ?? 0x8000ffff);
+  const cmdlineAt = alloc(cstr(options.cmdline ?? ''));
+  const moduleStrings = (options.modules ?? []).map((m) => alloc(cstr(m.cmdline ?? '')));
+  const list = new Uint8Array(16 * modules.length);
+  const listAt = modules.length ? alloc(list) : -1;
   const mmap = new Uint8Array(24 * e820.length);
   e820.forEach((e, i) => {
     put32(mmap, i * 24, 20);
@@ -178,21 +204,39 @@ export function loadMultiboot(target: MultibootTarget, options: MultibootOptions
     put32(mmap, i * 24 + 16, Math.floor(e.length / 2 ** 32));
     put32(mmap, i * 24 + 20, e.type);
   });
-  put32(info, 44, mmap.length);
-  put32(info, 48, alloc(mmap));
-  put32(info, 64, cstr('x86vm'));
-  put32(info, 0, flags);
-  mem.load(INFO_BASE, info);
-  return { header, format: kernel.format, entryPoint: kernel.entry, kernelEnd: kernel.end, infoAddress: INFO_BASE, modules, e820 };
+  const mmapAt = alloc(mmap);
+  const nameAt = alloc(cstr('x86vm'));
+  const gdt = new Uint8Array(32);
+  put32(gdt, 16, 0x0000ffff); put32(gdt, 20, 0x00cf9b00);
+  put32(gdt, 24, 0x0000ffff); put32(gdt, 28, 0x00cf9300);
+  const gdtAt = alloc(gdt, 16);
+
+  const base = place(next, used);
+  if (base + used > ramEnd) throw new Error('multiboot: kernel and modules do not fit in RAM');
+  put32(mbi, 16, base + cmdlineAt);
+  modules.forEach((m, i) => {
+    put32(list, i * 16, m.start);
+    put32(list, i * 16 + 4, m.end);
+    put32(list, i * 16 + 8, base + moduleStrings[i]!);
+  });
+  put32(mbi, 20, modules.length);
+  put32(mbi, 24, modules.length ? base + listAt : 0);
+  put32(mbi, 44, mmap.length);
+  put32(mbi, 48, base + mmapAt);
+  put32(mbi, 64, base + nameAt);
+  put32(mbi, 0, flags);
+  const area = new Uint8Array(used);
+  area.set(mbi, 0);
+  pieces.forEach((bytes, i) => area.set(bytes, offsets[i]!));
+  mem.load(base, area);
+  return {
+    header, format: kernel.format, entryPoint: kernel.entry, kernelEnd: kernel.end, infoAddress: base, gdtAddress: base + gdtAt, modules, e820,
+  };
 }
 
 /** The Multiboot machine state: flat 32-bit protected mode, paging and interrupts off, EAX/EBX set. */
 export function enterMultiboot(cpu: Cpu, info: MultibootInfo): void {
   const s = cpu.s;
-  const gdt = new Uint8Array(32);
-  put32(gdt, 16, 0x0000ffff); put32(gdt, 20, 0x00cf9b00);
-  put32(gdt, 24, 0x0000ffff); put32(gdt, 28, 0x00cf9300);
-  cpu.memory.load(GDT_BASE, gdt);
   for (let i = 0; i < 32; i++) s[I_GPR + i] = 0;
   s[I_GPR + 0] = MULTIBOOT_BOOTLOADER_MAGIC | 0; // EAX
   s[I_GPR + 2 * 3] = info.infoAddress; // EBX
@@ -200,7 +244,7 @@ export function enterMultiboot(cpu: Cpu, info: MultibootInfo): void {
   s[I_RFLAGS] = 0x2;
   s[I_RFLAGS + 1] = 0;
   s[I_HALTED] = 0;
-  s[I_GDTR_BASE] = GDT_BASE; s[I_GDTR_BASE + 1] = 0; s[I_GDTR_LIMIT] = 31;
+  s[I_GDTR_BASE] = info.gdtAddress; s[I_GDTR_BASE + 1] = 0; s[I_GDTR_LIMIT] = 31;
   s[I_IDTR_BASE] = 0; s[I_IDTR_BASE + 1] = 0; s[I_IDTR_LIMIT] = 0x3ff;
   s[I_CR + 8] = 0;
   s[I_EFER] = 0;

@@ -11,6 +11,8 @@ import { PcMachine } from '../../../src/machine/pc.js';
 import { VirtualClock } from '../../../src/machine/clock.js';
 import { BufferCharBackend } from '../../../src/backends/char.js';
 import { bootMultiboot, findMultibootHeader, MULTIBOOT_HEADER_MAGIC } from '../../../src/machine/boot/multiboot.js';
+import { installMultibootFwCfg, MULTIBOOT_INFO_ADDRESS, MULTIBOOT_MMAP_ADDRESS } from '../../../src/machine/boot/fwcfg-multiboot.js';
+import { FwCfg, FwCfgKey } from '../../../src/devices/fw-cfg.js';
 import { assemble } from '../../support/nasm.js';
 
 let nasm: string | false = false;
@@ -251,6 +253,46 @@ describe('Multiboot 1 direct boot', { skip: nasm }, () => {
 
   it('boots an ELF32 kernel by its program headers, clearing the bss', () => {
     check(assemble(ELF, 32, 0x100000), 'elf32');
+  });
+
+  it('boots a kernel linked in low memory (32 KiB, like kvm-unit-tests\' realmode): nothing of the loader lands on it', () => {
+    // The information area and GDT used to sit at fixed 0x6000/0x8000 and overwrote such a kernel.
+    const image = assemble(ELF, 32, 0x8000);
+    check(image, 'elf32');
+    const { info, pc } = run(image);
+    assert.ok(info.infoAddress >= info.modules[1]!.end && info.gdtAddress > info.infoAddress, 'info and GDT after the modules');
+    assert.deepEqual([...pc.physical.dump(0x8000, 256)], [...image.subarray(0, 256)], 'the kernel image is intact');
+  });
+
+  it('QEMU\'s fw_cfg form for multiboot_dma.bin: one blob with kernel, module list, strings, modules; the info structure for 0x9500', () => {
+    const image = assemble(ELF, 32, 0x100000);
+    const fw = new FwCfg(null);
+    const mods = [{ data: new Uint8Array(5000).fill(7), cmdline: 'env.txt A=1' }, { data: new TextEncoder().encode('second'), cmdline: 'two' }];
+    const layout = installMultibootFwCfg(fw, { kernel: image, cmdline: 'k.elf arg', modules: mods, rom: new Uint8Array(512) });
+    const item = (key: number, n: number) => { fw.write(0, 2, key); return Uint8Array.from({ length: n }, () => fw.read(1, 1)); };
+    const num = (key: number) => new DataView(item(key, 4).buffer).getUint32(0, true);
+    assert.equal(num(FwCfgKey.KernelAddr), 0x100000);
+    assert.equal(num(FwCfgKey.KernelEntry), layout.entry);
+    assert.equal(num(FwCfgKey.KernelSize), layout.size);
+    assert.equal(num(FwCfgKey.InitrdAddr), MULTIBOOT_INFO_ADDRESS);
+    const blob = item(FwCfgKey.KernelData, layout.size), bv = new DataView(blob.buffer);
+    const info = new DataView(item(FwCfgKey.InitrdData, 88).buffer);
+    const at = (phys: number) => phys - 0x100000;
+    const str = (phys: number) => { let t = ''; for (let i = at(phys); blob[i] !== 0; i++) t += String.fromCharCode(blob[i]!); return t; };
+    assert.equal(info.getUint32(0, true), 0x24f, 'memory, boot device, cmdline, modules, mmap, loader name');
+    assert.equal(info.getUint32(48, true), MULTIBOOT_MMAP_ADDRESS, 'the option ROM writes the E820 map there');
+    assert.equal(str(info.getUint32(16, true)), 'k.elf arg');
+    assert.equal(str(info.getUint32(64, true)), 'x86vm');
+    assert.equal(info.getUint32(20, true), 2);
+    const list = info.getUint32(24, true);
+    assert.equal(list % 4096, 0, 'the module list starts on the page after the kernel');
+    assert.ok(list >= 0x100000 + findMultibootHeader(image)!.offset);
+    const m = [0, 1].map((i) => [bv.getUint32(at(list) + 16 * i, true), bv.getUint32(at(list) + 16 * i + 4, true), bv.getUint32(at(list) + 16 * i + 8, true)] as const);
+    assert.deepEqual(m.map(([s, e]) => [s % 4096, e - s]), [[0, 5000], [0, 6]], 'page-aligned modules');
+    assert.deepEqual(m.map(([, , c]) => str(c)), ['env.txt A=1', 'two']);
+    assert.deepEqual([...blob.subarray(at(m[1]![0]), at(m[1]![1]))], [...mods[1]!.data]);
+    assert.deepEqual(layout.modules, m.map(([s, e]) => ({ start: s, end: e })));
+    assert.deepEqual([...blob.subarray(0, 64)], [...image.subarray(0, 64)], 'the kernel at its load address');
   });
 
   it('rejects images without a header', () => {
