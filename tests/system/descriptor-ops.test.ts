@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExitReason } from '../../src/cpu/cpu.js';
 import { buildCpuModel, IMPLEMENTED_FEATURES } from '../../src/cpu/cpuid.js';
-import { I_GDTR_LIMIT, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_LIMIT, I_SEG_SEL } from '../../src/cpu/state/cpu-state.js';
+import { I_GDTR_BASE, I_GDTR_LIMIT, I_IDTR_BASE, I_IDTR_LIMIT, I_RIP, I_SEG_ATTR, I_SEG_BASE, I_SEG_LIMIT, I_SEG_SEL } from '../../src/cpu/state/cpu-state.js';
 import { DATA, GDT_BASE, SEL, descriptor, systemMachine, type SystemMachine, type SystemMachineOptions } from './machine.js';
 
 const UD = 6, NP = 11, GP = 13;
@@ -303,5 +303,28 @@ describe('ARPL', () => {
     sm.cpu.loadRealSegment(1, 0x1000);
     sm.cpu.s[I_RIP] = 0;
     faulted(sm, UD);
+  });
+});
+
+describe('LGDT / LIDT in 64-bit mode', () => {
+  it('a non-canonical base raises #GP(0) and leaves the register unchanged; a canonical upper-half base loads', () => {
+    // kvm-unit-tests la57 "Write to GDTR_BASE/IDTR_BASE ... did NOT fail as expected".
+    for (const op of ['lgdt', 'lidt']) {
+      const bad = faulted(machine(`
+        mov word [0x8000], 0x7f
+        mov rax, 0xffaaaaaaaaaaaaaa
+        mov [0x8002], rax
+        ${op} [0x8000]
+        hlt`, { mode: 64 }), GP, 0);
+      assert.notEqual(bad.cpu.s[op === 'lgdt' ? I_GDTR_LIMIT : I_IDTR_LIMIT], 0x7f, `${op}: nothing loaded`);
+      const good = halted(machine(`
+        mov word [0x8000], 0x7f
+        mov rax, 0xffff800000001000
+        mov [0x8002], rax
+        ${op} [0x8000]
+        hlt`, { mode: 64 }));
+      const base = op === 'lgdt' ? I_GDTR_BASE : I_IDTR_BASE;
+      assert.deepEqual([good.cpu.s[base]! >>> 0, good.cpu.s[base + 1]! >>> 0], [0x00001000, 0xffff8000]);
+    }
   });
 });

@@ -160,8 +160,11 @@ function loadTableRegister(cpu: Cpu, ins: Instr, baseIndex: number, limitIndex: 
   const linear = cpu.linear(ins, long ? 10 : 6);
   const limit = cpu.read16(linear);
   let lo = cpu.read32(cpu.wrapLinear(linear + 2)), hi = 0;
-  if (long) hi = cpu.read32(cpu.wrapLinear(linear + 6));
-  else if (ins.opSize === 2) lo &= 0xffffff;
+  if (long) {
+    hi = cpu.read32(cpu.wrapLinear(linear + 6));
+    // 64-bit mode: a non-canonical new base is #GP(0) (SDM Vol. 2, LGDT/LIDT, 64-Bit Mode Exceptions).
+    if ((hi >> 15) !== 0 && (hi >> 15) !== -1) cpu.raise(VEC_GP, 0);
+  } else if (ins.opSize === 2) lo &= 0xffffff;
   s[limitIndex] = limit;
   s[baseIndex] = lo;
   s[baseIndex + 1] = hi;
