@@ -149,7 +149,7 @@ export class Cpu {
   private readonly tlbWriteTag: Float64Array;
   private readonly tlbFetchTag: Float64Array;
   /** Host offset (in the WebAssembly memory) of the page, for RAM/ROM pages. */
-  private readonly tlbHost: Int32Array;
+  private readonly tlbHost: Uint32Array;
   /** Physical page number of the entry (fetch path and code-cache lookups). */
   private readonly tlbPhysPage: Int32Array;
   /** Counts TLB flushes: chained blocks are valid only within one epoch. */
@@ -252,7 +252,8 @@ export class Cpu {
     this.tlbReadTag = new Float64Array(buffer, tlbAt, TLB_SIZE);
     this.tlbWriteTag = new Float64Array(buffer, tlbAt + TLB_SIZE * 8, TLB_SIZE);
     this.tlbFetchTag = new Float64Array(buffer, tlbAt + TLB_SIZE * 16, TLB_SIZE);
-    this.tlbHost = new Int32Array(buffer, tlbAt + TLB_SIZE * 24, TLB_SIZE);
+    // Unsigned: host offsets reach 4 GiB (RAM of up to 4000 MiB after the vCPU blocks).
+    this.tlbHost = new Uint32Array(buffer, tlbAt + TLB_SIZE * 24, TLB_SIZE);
     this.tlbPhysPage = new Int32Array(buffer, tlbAt + TLB_SIZE * 28, TLB_SIZE);
     this.walker = new PageWalker(memory);
     this.decoder = new Decoder(new OpcodeIndex(ALL_ROWS), HANDLER_TABLE, executeFault, features.decoderFeatures);
