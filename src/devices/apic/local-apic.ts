@@ -187,7 +187,10 @@ export class LocalApic implements ApicBusMember {
     const wasEnabled = this.hardwareEnabled, wasX2 = this.x2Mode;
     this.base = value;
     if (wasEnabled && !this.hardwareEnabled) {
-      // Global disable: the APIC returns to its power-up state (SDM 11.4.3), LINT0 passes INTR through.
+      // Global disable: the APIC returns to its power-up state (SDM 11.4.3: "may return to the state
+      // described in 11.4.7.1"), the APIC ID included (KVM does the same: kvm-unit-tests apic
+      // "correct xapic id after reset"); LINT0 passes INTR through.
+      this.id = this.index;
       this.initRegisters();
     }
     if (!wasX2 && this.x2Mode) {

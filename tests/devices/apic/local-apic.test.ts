@@ -55,6 +55,29 @@ describe('local APIC registers', () => {
     assert.equal(m.machine.physical.read(APIC + 0x80, 1), 0x35);
   });
 
+  it('a global disable (IA32_APIC_BASE.EN = 0) returns the APIC to its power-up state, the xAPIC ID included', () => {
+    const m = apicMachine(`
+      mov dword [0xfee000f0], 0x1ff
+      mov dword [0xfee00020], 0x05000000
+      mov eax, [0xfee00020]
+      mov [0x9000], eax
+      mov ecx, 0x1b
+      rdmsr
+      and eax, ~0x800
+      wrmsr
+      or eax, 0x800
+      wrmsr
+      mov eax, [0xfee00020]
+      mov [0x9004], eax
+      mov eax, [0xfee000f0]
+      mov [0x9008], eax
+      hlt`, { cpus: 2 });
+    for (let i = 0; i < 20 && m.machine.cpu.wakeable(); i++) m.scheduler.step(Infinity);
+    assert.equal(m.read32(0x9000), 0x05000000, 'the xAPIC ID is writable');
+    assert.equal(m.read32(0x9004), 0, 'back to the initial APIC ID after disable/enable');
+    assert.equal(m.read32(0x9008), 0xff, 'SVR at its power-up value');
+  });
+
   it('priority arbitration: highest IRR class above the PPR first; TPR and in-service classes mask', () => {
     const m = apicMachine('hlt', { cpus: 1 });
     const a = m.smp.lapics[0]!;
