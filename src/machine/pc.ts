@@ -6,7 +6,7 @@ import { CodeCache, Cpu, CPU_BLOCK_BYTES, ExitReason } from '../cpu/cpu.js';
 import { DEFAULT_FEATURES, type CpuFeatures } from '../cpu/cpuid.js';
 import { VirtualClock } from './clock.js';
 import { TimerQueue } from './timer-queue.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type StepResult } from './scheduler.js';
 import { Pic8259 } from '../devices/pic8259.js';
 import { Pit8254 } from '../devices/pit8254.js';
 import { RtcCmos } from '../devices/rtc-cmos.js';
@@ -538,14 +538,24 @@ export class PcMachine {
     const end = this.clock.now() + ns;
     while (this.clock.now() < end && !until()) {
       const step = this.scheduler.step(end);
-      if (this.poweredOff) return 'poweroff';
-      if (this.resetRequested) this.reset();
-      // A triple fault requested a reset (performed above); any other exit stops the machine.
-      if (step.exit !== null && step.exit !== ExitReason.TripleFault) return 'stopped';
+      const ended = this.afterStep(step);
+      if (ended !== null) return ended;
       if (step.idle && this.timers.nextDeadline() === Infinity) return 'idle';
       if (step.idle && !this.clock.deterministic) return 'idle';
     }
     return 'done';
+  }
+
+  /**
+   * What the board does after a scheduler step, for both run loops: power-off ends the run, a
+   * guest-requested reset is performed, a triple fault (a reset request, performed above) goes on,
+   * any other vCPU exit stops the machine. Null: keep running.
+   */
+  private afterStep(step: StepResult): RunResult | null {
+    if (this.poweredOff) return 'poweroff';
+    if (this.resetRequested) this.reset();
+    if (step.exit !== null && step.exit !== ExitReason.TripleFault) return 'stopped';
+    return null;
   }
 
   /** ISA IRQ `n` (0-15: the 8259 and the I/O APIC) or GSI 16-23 (I/O APIC only). */
@@ -568,9 +578,8 @@ export class PcMachine {
     const end = this.clock.now() + ns;
     while (this.clock.now() < end && !until()) {
       const step = this.scheduler.step(end);
-      if (this.poweredOff) return 'poweroff';
-      if (this.resetRequested) this.reset();
-      if (step.exit !== null && step.exit !== ExitReason.TripleFault) return 'stopped';
+      const ended = this.afterStep(step);
+      if (ended !== null) return ended;
       if (step.idle) {
         const sleepNs = Math.min(step.sleepNs, end - this.clock.now());
         if (this.clock.deterministic) {
